@@ -1,0 +1,51 @@
+# The two commands a newcomer needs: `make run` (server with demo data) and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_PRODUCTS ?= 200
+
+.PHONY: run test lint install worker beat migrate clean
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+## run: install, migrate, seed demo data into an empty database, serve on http://$(HOST):$(PORT)/
+run: install
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo --if-empty --products $(DEMO_PRODUCTS)
+	@echo ""
+	@echo "  GraphQL + GraphiQL  http://$(HOST):$(PORT)/graphql/"
+	@echo "  WebSocket           ws://$(HOST):$(PORT)/graphql/"
+	@echo "  Admin               http://$(HOST):$(PORT)/admin/   (sign in as the staff account)"
+	@echo "  Health              http://$(HOST):$(PORT)/healthz"
+	@echo ""
+	DEBUG=$${DEBUG:-1} exec $(BIN)/daphne -b $(HOST) -p $(PORT) project.asgi:application
+
+## test: install the dev extras, check the import contracts, run pytest
+test: install
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+## worker / beat: Celery processes (need REDIS_URL; without it tasks run eagerly in-process)
+worker: install
+	$(BIN)/celery -A project worker --loglevel=INFO
+
+beat: install
+	$(BIN)/celery -A project beat --loglevel=INFO
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

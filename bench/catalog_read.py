@@ -1,0 +1,238 @@
+"""Benchmark: the heavy catalog read, ours against a graphene-django peer.
+
+First 100 published products with category, images and the 5 newest reviews with authors,
+on PostgreSQL seeded with `seed_demo --products 2000`, each server one daphne process,
+under wrk at 8 concurrent connections. Rounds alternate ours and the peer's so that the
+noise of this shared machine falls on both; medians are reported.
+
+    .venv/bin/python bench/catalog_read.py [--rounds 5] [--duration 15] [--connections 8]
+
+Needs PostgreSQL (DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/shop_bench)
+and installs `wrk` (Debian) and the peer's virtual environment when missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+PEER_VENV = BENCH / ".venv-graphene"
+RESULTS = BENCH / "results"
+DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/shop_bench"
+
+
+def sh(*args: str, env: dict[str, str] | None = None, quiet: bool = False) -> str:
+    result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def ensure_tools() -> None:
+    if shutil.which("wrk") is None:
+        print("installing wrk (Debian package)…")
+        sh("apt-get", "install", "-y", "-q", "wrk")
+    if not (PEER_VENV / "bin" / "daphne").exists():
+        print("creating the graphene-django peer's virtual environment…")
+        sh("python3", "-m", "venv", str(PEER_VENV))
+        sh(
+            str(PEER_VENV / "bin" / "pip"),
+            "install",
+            "-q",
+            "-r",
+            str(BENCH / "graphene_peer" / "requirements.txt"),
+        )
+
+
+def ensure_database(database_url: str, products: int, env: dict[str, str]) -> None:
+    import psycopg
+
+    name = database_url.rsplit("/", 1)[1]
+    admin_url = database_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
+    manage = [sys.executable, "manage.py"]
+    sh(*manage, "migrate", "--noinput", env=env)
+    sh(*manage, "seed_demo", "--products", str(products), "--force", env=env)
+
+
+@contextmanager
+def server(command: list[str], env: dict[str, str], port: int):
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise SystemExit(f"server on port {port} did not start") from None
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}/graphql/"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def post(url: str, body: bytes) -> dict[str, Any]:
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def product_names(response: dict[str, Any]) -> list[str]:
+    assert "errors" not in response, response
+    return [edge["node"]["name"] for edge in response["data"]["products"]["edges"]]
+
+
+def wrk(url: str, body: bytes, *, duration: int, connections: int) -> dict[str, float]:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(
+            'wrk.method = "POST"\n'
+            'wrk.headers["Content-Type"] = "application/json"\n'
+            f"wrk.body = {json.dumps(body.decode())}\n"
+        )
+    output = sh(
+        "wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script.name, url
+    )
+    os.unlink(script.name)
+    if "Non-2xx" in output:
+        raise SystemExit(f"errors under load:\n{output}")
+
+    def latency_ms(label: str) -> float:
+        value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", output).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50_ms": latency_ms("50%"),
+        "p99_ms": latency_ms("99%"),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--products", type=int, default=2000)
+    args = parser.parse_args()
+
+    database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+    base_env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DEBUG"}}
+    ours_env = {
+        **base_env,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "bench",
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SETTINGS_MODULE": "project.settings",
+        "LOG_LEVEL": "WARNING",
+        "RESPONSE_CACHE_TTL": "0",
+    }
+    cached_env = {**ours_env, "RESPONSE_CACHE_TTL": "30"}
+    peer_env = {
+        **base_env,
+        "DATABASE_URL": database_url,
+        "PYTHONPATH": str(ROOT),
+        "DJANGO_SETTINGS_MODULE": "bench.graphene_peer.settings",
+    }
+
+    ensure_tools()
+    ensure_database(database_url, args.products, ours_env)
+
+    ours_body = json.dumps({"query": (BENCH / "queries/catalog_ours.graphql").read_text()}).encode()
+    peer_body = json.dumps(
+        {"query": (BENCH / "queries/catalog_graphene.graphql").read_text()}
+    ).encode()
+    daphne = str(ROOT / ".venv" / "bin" / "daphne")
+    peer_daphne = str(PEER_VENV / "bin" / "daphne")
+    with ExitStack() as stack:
+
+        def start(command: list[str], env: dict[str, str], port: int) -> str:
+            return stack.enter_context(server(command, env, port))
+
+        app = "project.asgi:application"
+        ours = start([daphne, "-b", "127.0.0.1", "-p", "8101", app], ours_env, 8101)
+        cached = start([daphne, "-b", "127.0.0.1", "-p", "8103", app], cached_env, 8103)
+        peer = start(
+            [peer_daphne, "-b", "127.0.0.1", "-p", "8102", "bench.graphene_peer.asgi:application"],
+            peer_env,
+            8102,
+        )
+        ours_names = product_names(post(ours, ours_body))
+        assert ours_names == product_names(post(peer, peer_body)), "the answers differ"
+        assert ours_names == product_names(post(cached, ours_body)), "the answers differ"
+        assert len(ours_names) == 100
+        contenders = (
+            ("ours", ours, ours_body),
+            ("ours+cache", cached, ours_body),
+            ("graphene", peer, peer_body),
+        )
+        for _, url, body in contenders:  # warm-up
+            wrk(url, body, duration=3, connections=args.connections)
+        rounds: dict[str, list[dict[str, float]]] = {name: [] for name, _, _ in contenders}
+        for number in range(1, args.rounds + 1):
+            for name, url, body in contenders:
+                figures = wrk(url, body, duration=args.duration, connections=args.connections)
+                rounds[name].append(figures)
+                print(
+                    f"round {number} {name:<10} {figures['rps']:7.1f} req/s  "
+                    f"p50 {figures['p50_ms']:7.1f} ms  p99 {figures['p99_ms']:7.1f} ms"
+                )
+
+    summary = {
+        name: {
+            key: statistics.median(r[key] for r in results) for key in ("rps", "p50_ms", "p99_ms")
+        }
+        for name, results in rounds.items()
+    }
+    ratio = summary["ours"]["rps"] / summary["graphene"]["rps"]
+    cached_ratio = summary["ours+cache"]["rps"] / summary["graphene"]["rps"]
+    print("\nmedians:")
+    for name, figures in summary.items():
+        print(
+            f"  {name:<10} {figures['rps']:7.1f} req/s  p50 {figures['p50_ms']:7.1f} ms  "
+            f"p99 {figures['p99_ms']:7.1f} ms"
+        )
+    print(f"  ratio ours/graphene: {ratio:.2f}x; with the response cache: {cached_ratio:.2f}x")
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    (RESULTS / f"catalog_read-{stamp}.json").write_text(
+        json.dumps(
+            {
+                "args": vars(args),
+                "rounds": rounds,
+                "medians": summary,
+                "ratio": ratio,
+                "cached_ratio": cached_ratio,
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,253 @@
+"""Benchmark: realtime fan-out. 1,000 WebSocket subscribers to `productEvents`, spread over
+two daphne processes sharing Redis; one `productUpdate` (price change) at a time through
+HTTP.
+
+Reports, over `--updates` updates, the time from the event's commit (its `occurredAt`,
+taken inside the transaction, so slightly before the commit: the figure errs long) to the
+last subscriber receiving it, p50 and p99; then the sustained rate: events published to
+the product's group at a fixed rate for a few seconds, raised step by step until some
+subscriber falls behind (misses an event within a second of the end, or is closed).
+
+    .venv/bin/python bench/fanout.py [--subscribers 1000] [--updates 50]
+
+Needs PostgreSQL seeded by bench/catalog_read.py (DATABASE_URL, default
+postgresql://postgres@127.0.0.1:5432/shop_bench) and Redis (REDIS_URL, default
+redis://127.0.0.1:6379/3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import time
+import urllib.request
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import websockets
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bench.catalog_read import ensure_database, server  # noqa: E402
+
+DOCUMENT = (ROOT / "contract" / "operations" / "realtime.graphql").read_text()
+DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/shop_bench"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/3"
+PORTS = (8301, 8302)
+
+
+class Subscriber:
+    def __init__(self, url: str, product_gid: str) -> None:
+        self.url = url
+        self.product_gid = product_gid
+        self.received: dict[str, float] = {}  # cursor -> arrival time
+        self.closed: int | None = None
+        self.ready = asyncio.Event()
+
+    async def run(self) -> None:
+        async with websockets.connect(
+            self.url, subprotocols=["graphql-transport-ws"], max_queue=None, open_timeout=60
+        ) as ws:
+            await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            await ws.send(
+                json.dumps(
+                    {
+                        "id": "1",
+                        "type": "subscribe",
+                        "payload": {
+                            "query": DOCUMENT,
+                            "operationName": "OnProductEvents",
+                            "variables": {
+                                "productIds": [self.product_gid],
+                                "types": ["PRICE_CHANGED"],
+                            },
+                        },
+                    }
+                )
+            )
+            self.ready.set()
+            try:
+                async for raw in ws:
+                    now = time.time()
+                    message = json.loads(raw)
+                    if message.get("type") == "next":
+                        event = message["payload"]["data"]["productEvents"]
+                        self.received[event["cursor"]] = now
+                        self.last_event = event
+            except websockets.ConnectionClosed as closed:
+                self.closed = closed.rcvd.code if closed.rcvd else -1
+
+
+def post(url: str, query: str, variables: dict[str, Any], token: str | None = None) -> dict:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(
+        url, data=json.dumps({"query": query, "variables": variables}).encode(), headers=headers
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+async def measure_latency(
+    subscribers: list[Subscriber], graphql_url: str, token: str, product_gid: str, updates: int
+) -> list[float]:
+    latencies = []
+    for n in range(updates):
+        before = {id(s): len(s.received) for s in subscribers}
+        price = f"{100 + n}.00"
+        result = await asyncio.to_thread(
+            post,
+            graphql_url,
+            (
+                "mutation ($id: ID!, $p: Decimal!) { productUpdate(id: $id, input: {price: $p}) "
+                "{ errors { code } } }"
+            ),
+            {"id": product_gid, "p": price},
+            token,
+        )
+        assert result["data"]["productUpdate"]["errors"] == [], result
+        deadline = time.time() + 30
+        while any(len(s.received) == before[id(s)] for s in subscribers):
+            if time.time() > deadline:
+                raise SystemExit("an update did not reach every subscriber within 30 s")
+            await asyncio.sleep(0.005)
+        occurred = datetime.fromisoformat(subscribers[0].last_event["occurredAt"]).timestamp()
+        last = max(max(s.received.values()) for s in subscribers)
+        latencies.append((last - occurred) * 1000)
+    return latencies
+
+
+async def sustained_rate(subscribers: list[Subscriber], product_pk: int) -> float:
+    """Highest rate (price changes a second, 3-second bursts, made by the domain service in
+    this process: real events, committed and published) that every subscriber fully kept
+    up with."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
+    import django
+
+    django.setup()
+    from decimal import Decimal
+
+    from asgiref.sync import sync_to_async
+
+    from domain.accounts.models import User
+    from domain.catalog.models import Product
+    from domain.catalog.services import product_update
+
+    staff = await sync_to_async(User.objects.get)(email="staff@example.com")
+    product = await sync_to_async(Product.objects.get)(pk=product_pk)
+    change = sync_to_async(product_update)
+    best = 0.0
+    price = 1000
+    for rate in (1, 2, 3, 5, 10, 20, 40, 80, 160):
+        counts = {id(s): len(s.received) for s in subscribers}
+        total = rate * 3
+        started = time.time()
+        for n in range(total):
+            price += 1
+            await change(actor=staff, product=product, price=Decimal(price))
+            await asyncio.sleep(max(0.0, started + (n + 1) / rate - time.time()))
+        late = time.time() - started - 3
+        await asyncio.sleep(1.0)
+        kept_up = late < 1 and all(
+            len(s.received) - counts[id(s)] == total and s.closed is None for s in subscribers
+        )
+        print(f"  {rate:4d} events/s for 3 s: {'kept up' if kept_up else 'fell behind'}")
+        if not kept_up:
+            break
+        best = rate
+    return best
+
+
+async def run(
+    args: argparse.Namespace,
+    urls: list[str],
+    graphql_url: str,
+    token: str,
+    product_pk: int,
+    product_gid: str,
+) -> dict[str, Any]:
+    subscribers = [Subscriber(urls[n % len(urls)], product_gid) for n in range(args.subscribers)]
+    tasks = []
+    for batch in range(0, len(subscribers), 100):
+        tasks += [asyncio.create_task(s.run()) for s in subscribers[batch : batch + 100]]
+        await asyncio.gather(*(s.ready.wait() for s in subscribers[batch : batch + 100]))
+    await asyncio.sleep(2)  # every subscription is listening
+    latencies = await measure_latency(subscribers, graphql_url, token, product_gid, args.updates)
+    rate = await sustained_rate(subscribers, product_pk)
+    for task in tasks:
+        task.cancel()
+    latencies.sort()
+    return {
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+        "max_ms": latencies[-1],
+        "sustained_events_per_s": rate,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--subscribers", type=int, default=1000)
+    parser.add_argument("--updates", type=int, default=50)
+    args = parser.parse_args()
+    database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+    redis_url = os.environ.get("REDIS_URL", DEFAULT_REDIS_URL)
+    os.environ.update(
+        {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "SECRET_KEY": os.environ.get("SECRET_KEY", "bench"),
+        }
+    )
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SETTINGS_MODULE": "project.settings",
+        "LOG_LEVEL": "WARNING",
+    }
+    ensure_database(database_url, 2000, env)
+    daphne = str(ROOT / ".venv" / "bin" / "daphne")
+    with ExitStack() as stack:
+        graphql_urls = [
+            stack.enter_context(
+                server(
+                    [daphne, "-b", "127.0.0.1", "-p", str(port), "project.asgi:application"],
+                    env,
+                    port,
+                )
+            )
+            for port in PORTS
+        ]
+        token = post(
+            graphql_urls[0],
+            'mutation { tokenCreate(email: "staff@example.com", '
+            'password: "demo-staff-password") { token } }',
+            {},
+        )["data"]["tokenCreate"]["token"]
+        first = post(graphql_urls[0], "{ products(first: 1) { edges { node { id } } } }", {})
+        product_gid = first["data"]["products"]["edges"][0]["node"]["id"]
+        import base64
+
+        product_pk = int(base64.b64decode(product_gid).decode().split(":")[1])
+        ws_urls = [u.replace("http://", "ws://") for u in graphql_urls]
+        figures = asyncio.run(run(args, ws_urls, graphql_urls[1], token, product_pk, product_gid))
+    print(json.dumps(figures, indent=2))
+    results = ROOT / "bench" / "results"
+    results.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    (results / f"fanout-{stamp}.json").write_text(
+        json.dumps({"args": vars(args), "figures": figures}, indent=2)
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,182 @@
+"""Every write of accounts: registration, tokens, password change, sign-in checks."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from domain.accounts import throttling
+from domain.accounts.error_codes import AccountErrorCode
+from domain.accounts.models import RefreshToken, User, normalize_email_address
+from domain.accounts.tokens import access_token_encode, refresh_token_generate, refresh_token_hash
+from domain.common.error_codes import CommonErrorCode, field_error, input_error
+
+# Checked against when the email is unknown, so both failures cost one password hash.
+_TIMING_DUMMY_HASH = make_password("timing-equaliser-not-a-password")
+MAX_DISPLAY_NAME = 100
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    access: str
+    refresh: str
+    user: User
+
+
+def _check_password_rules(field: str, password: str, user: User) -> None:
+    """Django's password validators, as a PASSWORD_TOO_WEAK error on `field`."""
+    try:
+        validate_password(password, user=user)
+    except ValidationError as error:
+        raise field_error(
+            field, " ".join(error.messages), AccountErrorCode.PASSWORD_TOO_WEAK
+        ) from None
+
+
+def user_register(*, email: str, password: str, display_name: str | None = None) -> User:
+    """A new customer account. Emails are unique whatever their case."""
+    email = normalize_email_address(email)
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise field_error(
+            "email", "Enter a valid email address.", CommonErrorCode.INVALID
+        ) from None
+    display_name = (display_name or "").strip() or email.split("@", 1)[0]
+    if len(display_name) > MAX_DISPLAY_NAME:
+        raise field_error(
+            "display_name",
+            f"At most {MAX_DISPLAY_NAME} characters.",
+            CommonErrorCode.INVALID,
+        )
+    candidate = User(email=email, display_name=display_name)
+    _check_password_rules("password", password, candidate)
+    if User.objects.filter(email=email).exists():
+        raise field_error("email", "An account with this email exists.", CommonErrorCode.UNIQUE)
+    candidate.set_password(password)
+    try:
+        with transaction.atomic():
+            candidate.save()
+    except IntegrityError:  # a concurrent registration of the same email won
+        raise field_error(
+            "email", "An account with this email exists.", CommonErrorCode.UNIQUE
+        ) from None
+    return candidate
+
+
+def user_authenticate(*, email: str, password: str, client_ip: str | None) -> User:
+    """The active user with these credentials, or INVALID_CREDENTIALS (the same error, at
+    the same cost, for an unknown email, a wrong password and an inactive account), or
+    RATE_LIMITED after too many failures."""
+    email = normalize_email_address(email or "")
+    wait = throttling.sign_in_attempt(email=email, client_ip=client_ip)
+    if wait:
+        raise input_error(
+            f"Too many failed sign-ins. Try again in {wait} seconds.",
+            AccountErrorCode.RATE_LIMITED,
+            retry_after=wait,
+        )
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        check_password(password, _TIMING_DUMMY_HASH)
+        valid = False
+    else:
+        valid = user.check_password(password) and user.is_active
+    if not valid:
+        raise input_error("The email or password is wrong.", AccountErrorCode.INVALID_CREDENTIALS)
+    throttling.sign_in_success_record(email=email, client_ip=client_ip)
+    return user
+
+
+def _refresh_token_issue(*, user: User, family: uuid.UUID) -> str:
+    raw, digest = refresh_token_generate()
+    RefreshToken.objects.create(
+        user=user,
+        family=family,
+        token_hash=digest,
+        expires_at=timezone.now() + timedelta(seconds=settings.JWT_REFRESH_TOKEN_TTL),
+    )
+    return raw
+
+
+def token_create(*, email: str, password: str, client_ip: str | None) -> IssuedTokens:
+    """Sign in for a bearer-token client: an access token and a new refresh-token family."""
+    user = user_authenticate(email=email, password=password, client_ip=client_ip)
+    with transaction.atomic():
+        refresh = _refresh_token_issue(user=user, family=uuid.uuid4())
+        User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+    return IssuedTokens(access=access_token_encode(user), refresh=refresh, user=user)
+
+
+def _invalid_token() -> ValidationError:
+    return input_error(
+        "The refresh token is invalid, expired or already used.", AccountErrorCode.INVALID_TOKEN
+    )
+
+
+def token_refresh(*, refresh_token: str) -> IssuedTokens:
+    """Rotate: the presented token is used up and the next one of its family issued.
+    Presenting a token that was already used means it was copied: the whole family is
+    revoked (the thief and the owner both sign in again)."""
+    now = timezone.now()
+    with transaction.atomic():
+        token = (
+            RefreshToken.objects.select_for_update()
+            .select_related("user")
+            .filter(token_hash=refresh_token_hash(refresh_token or ""))
+            .first()
+        )
+        if token is None or token.revoked_at is not None or token.expires_at <= now:
+            raise _invalid_token()
+        if token.used_at is not None:
+            RefreshToken.objects.filter(family=token.family, revoked_at__isnull=True).update(
+                revoked_at=now
+            )
+            reuse_detected = True
+        else:
+            reuse_detected = False
+            if not token.user.is_active:
+                raise _invalid_token()
+            token.used_at = now
+            token.save(update_fields=["used_at"])
+            refresh = _refresh_token_issue(user=token.user, family=token.family)
+    if reuse_detected:  # outside the atomic block: the revocation must commit
+        raise _invalid_token()
+    return IssuedTokens(access=access_token_encode(token.user), refresh=refresh, user=token.user)
+
+
+def token_revoke(*, refresh_token: str) -> None:
+    """Sign out one device: its refresh-token family ends."""
+    token = RefreshToken.objects.filter(token_hash=refresh_token_hash(refresh_token or "")).first()
+    if token is None:
+        raise _invalid_token()
+    RefreshToken.objects.filter(family=token.family, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def password_change(*, user: Any, old_password: str, new_password: str) -> User:
+    """A new password; every refresh token of the user is revoked, and access tokens issued
+    before stop working (they carry a fingerprint of the old password)."""
+    if not user.check_password(old_password):
+        raise field_error(
+            "old_password", "The current password is wrong.", AccountErrorCode.WRONG_PASSWORD
+        )
+    _check_password_rules("new_password", new_password, user)
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+    return user

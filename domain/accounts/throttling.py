@@ -1,0 +1,59 @@
+"""Brute-force protection of sign-in, counted per email and per client address in the
+cache (Redis in production) over a fixed window.
+
+An attempt is counted before the password is checked (an atomic increment), so parallel
+attempts cannot all slip under the limit while the slow hash runs; a successful sign-in
+gives its attempt back. Past the limit every attempt is refused, right password or not,
+until the window ends."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+
+
+def _keys(kind: str, value: str) -> tuple[str, str]:
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return f"sign-in:{kind}:{digest}:count", f"sign-in:{kind}:{digest}:start"
+
+
+def _subjects(email: str, client_ip: str | None) -> list[tuple[str, str, int]]:
+    subjects = [("email", email, settings.SIGN_IN_MAX_FAILURES_PER_EMAIL)]
+    if client_ip:
+        subjects.append(("ip", client_ip, settings.SIGN_IN_MAX_FAILURES_PER_IP))
+    return subjects
+
+
+def _count(count_key: str, start_key: str, window: int) -> int:
+    cache.add(start_key, time.time(), timeout=window)
+    cache.add(count_key, 0, timeout=window)
+    try:
+        return cache.incr(count_key)
+    except ValueError:  # expired between add and incr
+        cache.set(count_key, 1, timeout=window)
+        return 1
+
+
+def sign_in_attempt(*, email: str, client_ip: str | None) -> int:
+    """Count an attempt; the seconds to wait when it is over a limit (0: go ahead)."""
+    window = settings.SIGN_IN_THROTTLE_WINDOW
+    wait = 0
+    for kind, value, limit in _subjects(email, client_ip):
+        count_key, start_key = _keys(kind, value)
+        if _count(count_key, start_key, window) > limit:
+            started = cache.get(start_key) or time.time()
+            wait = max(wait, max(1, int(started + window - time.time() + 0.999)))
+    return wait
+
+
+def sign_in_success_record(*, email: str, client_ip: str | None) -> None:
+    """A successful sign-in clears the email's count and gives back its attempt."""
+    cache.delete_many(list(_keys("email", email)))
+    if client_ip:
+        count_key, _ = _keys("ip", client_ip)
+        with contextlib.suppress(ValueError):  # the window ended meanwhile
+            cache.decr(count_key)

@@ -1,0 +1,195 @@
+"""Admin for the catalog. Product, image and review writes go through the same services
+as the API, so events and rules cannot differ."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from domain.catalog import services
+from domain.catalog.models import Category, Favorite, Product, ProductImage, Review
+from domain.common.read_version import catalog_changed
+
+PRODUCT_FIELDS = ("name", "slug", "description", "price", "currency", "stock", "is_published")
+
+
+def _report(request: HttpRequest, error: ValidationError) -> None:
+    messages.error(request, "; ".join(error.messages))
+
+
+class CatalogChangeAdmin(admin.ModelAdmin):
+    """Plain admin writes of catalog rows that have no service: each moves the catalog's
+    read version when it commits (cached anonymous answers are then unreachable)."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            catalog_changed()
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        with transaction.atomic():
+            super().delete_model(request, obj)
+            catalog_changed()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        with transaction.atomic():
+            super().delete_queryset(request, queryset)
+            catalog_changed()
+
+
+@admin.register(Category)
+class CategoryAdmin(CatalogChangeAdmin):
+    list_display = ("name", "slug", "parent", "position", "created_at")
+    list_filter = (("parent", admin.RelatedOnlyFieldListFilter),)
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("parent",)
+    list_select_related = ("parent",)
+
+
+class ProductImageInline(admin.TabularInline):
+    """Read-only here: add images from the image admin (or the API), which validate them."""
+
+    model = ProductImage
+    extra = 0
+    fields = ("image", "alt_text", "position")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "slug",
+        "category",
+        "price",
+        "currency",
+        "stock",
+        "is_published",
+        "rating_avg",
+        "review_count",
+        "deleted_at",
+        "created_at",
+    )
+    list_filter = (
+        "is_published",
+        ("deleted_at", admin.EmptyFieldListFilter),
+        ("category", admin.RelatedOnlyFieldListFilter),
+        "currency",
+    )
+    search_fields = ("name", "slug", "description")
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("category",)
+    fields = (
+        "name",
+        "slug",
+        "description",
+        "category",
+        "price",
+        "currency",
+        "stock",
+        "is_published",
+        "rating_avg",
+        "review_count",
+        "deleted_at",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = ("rating_avg", "review_count", "deleted_at", "created_at", "updated_at")
+    list_select_related = ("category",)
+    inlines = (ProductImageInline,)
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:
+        """Staff see soft-deleted products too (filter on 'deleted at')."""
+        return Product.all_objects.all()
+
+    def save_model(self, request: HttpRequest, obj: Product, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            changes = {f: data[f] for f in form.changed_data if f in PRODUCT_FIELDS}
+            if "category" in form.changed_data:
+                changes["category_id"] = data["category"].pk
+            product = services.product_update(actor=request.user, product=obj, **changes)
+        else:
+            product = services.product_create(
+                actor=request.user,
+                category_id=data["category"].pk,
+                **{f: data[f] for f in PRODUCT_FIELDS},
+            )
+        obj.pk = product.pk
+
+    def delete_model(self, request: HttpRequest, obj: Product) -> None:
+        services.product_delete(actor=request.user, product=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        for product in queryset.filter(deleted_at__isnull=True):
+            services.product_delete(actor=request.user, product=product)
+
+
+@admin.register(ProductImage)
+class ProductImageAdmin(CatalogChangeAdmin):
+    list_display = ("product", "alt_text", "position", "image")
+    search_fields = ("product__name", "alt_text")
+    autocomplete_fields = ("product",)
+    list_select_related = ("product",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return ("product", "image", "position") if obj else ("position",)
+
+    def save_model(self, request: HttpRequest, obj: ProductImage, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)  # alt text only
+            return
+        try:
+            image = services.product_image_add(
+                actor=request.user,
+                product=form.cleaned_data["product"],
+                upload=form.cleaned_data["image"],
+                alt_text=form.cleaned_data["alt_text"],
+            )
+        except ValidationError as error:
+            _report(request, error)
+            raise
+        obj.pk = image.pk
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    """Reviews come from customers; staff may only read and delete them."""
+
+    list_display = ("title", "product", "author", "rating", "created_at")
+    list_filter = ("rating",)
+    search_fields = ("title", "body", "product__name", "author__email")
+    list_select_related = ("product", "author")
+    readonly_fields = ("product", "author", "rating", "title", "body", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def delete_model(self, request: HttpRequest, obj: Review) -> None:
+        services.review_delete(actor=request.user, review_id=obj.pk)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
+        for review_id in queryset.values_list("pk", flat=True):
+            services.review_delete(actor=request.user, review_id=review_id)
+
+
+@admin.register(Favorite)
+class FavoriteAdmin(admin.ModelAdmin):
+    list_display = ("user", "product", "created_at")
+    search_fields = ("user__email", "product__name")
+    list_select_related = ("user", "product")
+    readonly_fields = ("user", "product", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

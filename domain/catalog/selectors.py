@@ -1,0 +1,147 @@
+"""Reads of the catalog and its visibility rules.
+
+Selectors return unevaluated QuerySets so callers (the GraphQL optimizer) can still shape
+them. The rule they carry: an unpublished or soft-deleted product does not exist for
+anyone but staff, wherever it would appear; soft-deleted products are gone for everyone
+(order lines keep their snapshot).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from domain.catalog.models import Category, Favorite, Product, ProductImage, Review
+
+
+def _is_staff(user: Any) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_staff)
+
+
+def product_restrict_to_visible(queryset: QuerySet[Product], *, user: Any) -> QuerySet[Product]:
+    """Narrow any product queryset to what `user` may see."""
+    queryset = queryset.filter(deleted_at__isnull=True)
+    if _is_staff(user):
+        return queryset
+    return queryset.filter(is_published=True)
+
+
+def product_list_visible_to(*, user: Any, include_unpublished: bool = False) -> QuerySet[Product]:
+    """The storefront list: published products; staff may add unpublished ones.
+
+    Callers check that only staff pass `include_unpublished`."""
+    if include_unpublished and _is_staff(user):
+        return Product.objects.all()
+    return Product.objects.published()
+
+
+def product_get_visible_by_slug(*, user: Any, slug: str) -> QuerySet[Product]:
+    return product_restrict_to_visible(Product.objects.filter(slug=slug), user=user)
+
+
+def product_list_favorited_by(*, owner: Any, viewer: Any) -> QuerySet[Product]:
+    """`owner`'s favourite products as `viewer` may see them."""
+    if owner is None or owner.pk is None:
+        return Product.objects.none()
+    return product_restrict_to_visible(
+        Product.objects.filter(favorited_by__user=owner), user=viewer
+    )
+
+
+def product_ids_favorited(*, user: Any, product_ids: Iterable[int]) -> set[int]:
+    """Which of these products `user` has favourited (none for anonymous users)."""
+    if user is None or not user.is_authenticated:
+        return set()
+    return set(
+        Favorite.objects.filter(user=user, product_id__in=list(product_ids)).values_list(
+            "product_id", flat=True
+        )
+    )
+
+
+def product_images_by_product(*, product_ids: Iterable[int]) -> dict[int, list[ProductImage]]:
+    """Images of each product, lowest position first."""
+    images: dict[int, list[ProductImage]] = {}
+    for image in ProductImage.objects.filter(product_id__in=list(product_ids)).order_by(
+        "product_id", "position", "id"
+    ):
+        images.setdefault(image.product_id, []).append(image)
+    return images
+
+
+def review_list_visible_to(*, user: Any) -> QuerySet[Review]:
+    """Reviews of products `user` may see."""
+    visible = product_restrict_to_visible(Product.objects.all(), user=user)
+    return Review.objects.filter(product__in=visible.values("pk"))
+
+
+def category_list() -> QuerySet[Category]:
+    return Category.objects.all()
+
+
+_SUBTREE_SQL = """
+WITH RECURSIVE subtree(root_id, id) AS (
+    SELECT id, id FROM catalog_category WHERE id IN ({placeholders})
+    UNION
+    SELECT subtree.root_id, child.id
+      FROM catalog_category child JOIN subtree ON child.parent_id = subtree.id
+)
+"""
+
+
+def category_subtree_ids(*, category_ids: Iterable[int]) -> set[int]:
+    """These categories and all their descendants."""
+    ids = list(category_ids)
+    if not ids:
+        return set()
+    sql = _SUBTREE_SQL.format(placeholders=", ".join(["%s"] * len(ids)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql + "SELECT DISTINCT id FROM subtree", ids)
+        return {row[0] for row in cursor.fetchall()}
+
+
+def category_published_product_counts(*, category_ids: Iterable[int]) -> dict[int, int]:
+    """Published, not deleted products in each category and its descendants, in one query."""
+    ids = list(category_ids)
+    if not ids:
+        return {}
+    sql = (
+        _SUBTREE_SQL.format(placeholders=", ".join(["%s"] * len(ids)))
+        + """
+    SELECT subtree.root_id, COUNT(product.id)
+      FROM subtree
+      JOIN catalog_product product ON product.category_id = subtree.id
+     WHERE product.is_published AND product.deleted_at IS NULL
+     GROUP BY subtree.root_id
+    """
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        counts = dict(cursor.fetchall())
+    return {category_id: counts.get(category_id, 0) for category_id in ids}
+
+
+def product_is_visible_to(product: Product, *, user: Any) -> bool:
+    """The visibility rule for one loaded product (same rule as the querysets above)."""
+    if product.deleted_at is not None:
+        return False
+    return product.is_published or _is_staff(user)
+
+
+def product_get_for_staff(*, product_id: int | None) -> Product | None:
+    """Any product that is not deleted, published or not (staff write paths)."""
+    if product_id is None:
+        return None
+    return Product.objects.filter(pk=product_id).first()
+
+
+def product_get_visible(*, product_id: int, user: Any) -> Product | None:
+    """One product as `user` may see it, with its category (a single query)."""
+    return (
+        product_restrict_to_visible(Product.objects.filter(pk=product_id), user=user)
+        .select_related("category")
+        .first()
+    )

@@ -1,0 +1,161 @@
+"""Reviews (one per author and product, rating stats kept in the same transaction) and
+favourites."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from domain.catalog.error_codes import CatalogErrorCode
+from domain.catalog.models import Favorite, Product, Review
+from domain.catalog.rating_stats import product_rating_stats_refresh
+from domain.catalog.selectors import product_restrict_to_visible
+from domain.catalog.validation import Errors
+from domain.common.error_codes import CommonErrorCode, field_error, input_error
+from domain.common.permissions import is_staff, require_signed_in
+from domain.common.read_version import catalog_changed
+from domain.events.models import ProductEventType
+from domain.events.services import product_event_record
+
+TITLE_MAX = 200
+BODY_MAX = 5000
+
+
+def _clean_review(errors: Errors, *, rating: Any, title: Any, body: Any) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    if rating is not None:
+        if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
+            errors.add("rating", "The rating must be a whole number from 1 to 5.")
+        cleaned["rating"] = rating
+    if title is not None:
+        title = title.strip()
+        if not 1 <= len(title) <= TITLE_MAX:
+            errors.add("title", f"The title must have 1 to {TITLE_MAX} characters.")
+        cleaned["title"] = title
+    if body is not None:
+        if len(body) > BODY_MAX:
+            errors.add("body", f"At most {BODY_MAX} characters.")
+        cleaned["body"] = body
+    return cleaned
+
+
+def _lock_visible_product(*, actor: Any, product_id: int) -> Product:
+    """The product row, locked: reviews of one product are written one at a time, so each
+    rating refresh sees every review committed before it (no lost update)."""
+    visible = product_restrict_to_visible(Product.objects.all(), user=actor)
+    product = visible.select_for_update().filter(pk=product_id).first()
+    if product is None:
+        raise field_error("product_id", "No such product.", CommonErrorCode.NOT_FOUND)
+    return product
+
+
+def review_create(
+    *, actor: Any, product_id: int, rating: int, title: str, body: str | None = None
+) -> Review:
+    require_signed_in(actor)
+    errors = Errors()
+    cleaned = _clean_review(errors, rating=rating, title=title, body=body or "")
+    errors.raise_if_any()
+    try:
+        with transaction.atomic():
+            product = _lock_visible_product(actor=actor, product_id=product_id)
+            review = Review.objects.create(product=product, author=actor, **cleaned)
+            product_rating_stats_refresh(product_ids=[product.pk])
+            product.refresh_from_db(fields=["rating_avg", "review_count"])
+            product_event_record(
+                product=product,
+                type=ProductEventType.REVIEW_ADDED,
+                changed_fields=["rating_avg", "review_count"],
+            )
+    except IntegrityError:
+        raise input_error(
+            "You have reviewed this product already.", CatalogErrorCode.ALREADY_EXISTS
+        ) from None
+    review.product = product
+    return review
+
+
+def _owned_review(*, actor: Any, review_id: int, staff_may: bool) -> Review:
+    review = Review.objects.filter(pk=review_id).first()
+    if review is None or not (review.author_id == actor.pk or (staff_may and is_staff(actor))):
+        # Another's review: PERMISSION_DENIED only when the caller may see it anyway.
+        if (
+            review is not None
+            and product_restrict_to_visible(
+                Product.objects.filter(pk=review.product_id), user=actor
+            ).exists()
+        ):
+            raise input_error("This is not your review.", CommonErrorCode.PERMISSION_DENIED)
+        raise field_error("id", "No such review.", CommonErrorCode.NOT_FOUND)
+    return review
+
+
+def review_update(
+    *,
+    actor: Any,
+    review_id: int,
+    rating: int | None = None,
+    title: str | None = None,
+    body: str | None = None,
+) -> Review:
+    """The author edits their review."""
+    require_signed_in(actor)
+    review = _owned_review(actor=actor, review_id=review_id, staff_may=False)
+    errors = Errors()
+    cleaned = _clean_review(errors, rating=rating, title=title, body=body)
+    errors.raise_if_any()
+    with transaction.atomic():
+        product = _lock_visible_product(actor=actor, product_id=review.product_id)
+        # Read again under the product lock: a delete that won the race leaves nothing to
+        # update (a plain save would insert the row back).
+        review = Review.objects.select_for_update().filter(pk=review.pk).first()
+        if review is None:
+            raise field_error("id", "No such review.", CommonErrorCode.NOT_FOUND)
+        for field, value in cleaned.items():
+            setattr(review, field, value)
+        review.save(update_fields=[*cleaned, "updated_at"])
+        if "rating" in cleaned:
+            _ratings_changed(product)
+        catalog_changed()
+    return review
+
+
+def _ratings_changed(product: Product) -> None:
+    """Refresh the rating columns and tell subscribers (an UPDATED event)."""
+    product_rating_stats_refresh(product_ids=[product.pk])
+    product.refresh_from_db(fields=["rating_avg", "review_count"])
+    product_event_record(
+        product=product,
+        type=ProductEventType.UPDATED,
+        changed_fields=["rating_avg", "review_count"],
+    )
+
+
+def review_delete(*, actor: Any, review_id: int) -> int:
+    """The author, or staff, removes a review."""
+    require_signed_in(actor)
+    review = _owned_review(actor=actor, review_id=review_id, staff_may=True)
+    with transaction.atomic():
+        product = Product.all_objects.select_for_update().filter(pk=review.product_id).first()
+        if not Review.objects.filter(pk=review.pk).delete()[0]:
+            raise field_error("id", "No such review.", CommonErrorCode.NOT_FOUND)
+        _ratings_changed(product)
+    return review_id
+
+
+def favorite_toggle(*, actor: Any, product_id: int) -> tuple[Product, bool]:
+    """Favourite a visible product, or un-favourite it; returns the product and whether it
+    is now a favourite."""
+    require_signed_in(actor)
+    product = (
+        product_restrict_to_visible(Product.objects.all(), user=actor).filter(pk=product_id).first()
+    )
+    if product is None:
+        raise field_error("product_id", "No such product.", CommonErrorCode.NOT_FOUND)
+    with transaction.atomic():
+        deleted, _ = Favorite.objects.filter(user=actor, product=product).delete()
+        if deleted:
+            return product, False
+        Favorite.objects.get_or_create(user=actor, product=product)
+    return product, True

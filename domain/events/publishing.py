@@ -1,0 +1,104 @@
+"""From the event log to the channel layer: after commit, and from the backlog.
+
+A change commits with its event row; only then is the event published. If publishing
+fails (Redis down), the row stays unpublished and the relay (`manage.py relay_events`,
+or the `event_backlog_relay` Celery beat task) publishes the backlog in order later.
+Subscribers that missed anything catch up by cursor from the log."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from domain.events.models import OrderEvent, ProductEvent
+from realtime import bus
+
+logger = logging.getLogger("domain.events")
+
+
+def product_event_message(event: ProductEvent) -> dict[str, Any]:
+    return {
+        "stream": "product",
+        "id": event.pk,
+        "type": event.type,
+        "product_id": event.product_id,
+        "category_id": event.category_id,
+        "previous_category_id": event.previous_category_id,
+        "public": event.is_public,
+        "changed_fields": event.changed_fields,
+        "occurred_at": event.occurred_at.isoformat(),
+    }
+
+
+def order_event_message(event: OrderEvent) -> dict[str, Any]:
+    return {
+        "stream": "order",
+        "id": event.pk,
+        "type": event.type,
+        "order_id": event.order_id,
+        "owner_id": event.owner_id,
+        "status": event.status,
+        "changed_fields": event.changed_fields,
+        "occurred_at": event.occurred_at.isoformat(),
+    }
+
+
+def _groups_and_message(event: ProductEvent | OrderEvent) -> tuple[list[str], dict[str, Any]]:
+    if isinstance(event, ProductEvent):
+        groups = [bus.ALL_PRODUCTS_GROUP, bus.product_group(event.product_id)]
+        for category_id in (event.category_id, event.previous_category_id):
+            if category_id is not None:
+                groups.append(bus.category_group(category_id))
+        return groups, product_event_message(event)
+    return [bus.user_orders_group(event.owner_id)], order_event_message(event)
+
+
+def event_publish(event: ProductEvent | OrderEvent) -> bool:
+    """Publish one event and mark it published; False (and the row left in the backlog)
+    when the layer cannot be reached."""
+    groups, message = _groups_and_message(event)
+    try:
+        bus.publish(groups, message)
+    except Exception:
+        logger.warning(
+            "event %s %s not published; left for the relay", event.type, event.pk, exc_info=True
+        )
+        return False
+    type(event).objects.filter(pk=event.pk).update(published_at=timezone.now())
+    return True
+
+
+def publish_on_commit(event: ProductEvent | OrderEvent) -> None:
+    """Publish after the surrounding transaction commits (never if it rolls back)."""
+    transaction.on_commit(lambda: event_publish(event), robust=True)
+
+
+def event_backlog_relay(*, limit: int = 1000) -> int:
+    """Publish unpublished events, oldest first, stopping at the first failure so order is
+    kept. Returns how many were published."""
+    published = 0
+    for model in (ProductEvent, OrderEvent):
+        for event in model.objects.filter(published_at__isnull=True).order_by("id")[:limit]:
+            if not event_publish(event):
+                return published
+            published += 1
+    return published
+
+
+def event_retention() -> timedelta:
+    return timedelta(seconds=settings.EVENT_RETENTION)
+
+
+def event_log_prune() -> int:
+    """Delete events older than EVENT_RETENTION. Returns how many."""
+    cutoff = timezone.now() - event_retention()
+    deleted = 0
+    for model in (ProductEvent, OrderEvent):
+        count, _ = model.objects.filter(occurred_at__lt=cutoff).delete()
+        deleted += count
+    return deleted

@@ -1,0 +1,70 @@
+"""Recording events: called by the catalog and order services inside their transaction,
+so a change and its event commit, or roll back, together.
+
+Event ids are handed out in commit order: on PostgreSQL an event-writing transaction takes
+one transaction-scoped advisory lock before its first event row and keeps it until it
+commits. So when event N is visible, every event below N is visible too (or was rolled
+back), and "everything after cursor N" is exact. Services record their events after
+taking their row locks, so the lock is the last one taken and is held only for the end of
+the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import connection
+
+from domain.common.read_version import catalog_changed
+from domain.events.models import OrderEvent, OrderEventType, ProductEvent, ProductEventType
+from domain.events.publishing import publish_on_commit
+
+EVENT_ORDER_LOCK = 0x5EE_0001  # an arbitrary, project-wide advisory lock key
+
+
+def _take_event_order_lock() -> None:
+    if connection.vendor == "postgresql":  # SQLite has one writer at a time anyway
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [EVENT_ORDER_LOCK])
+
+
+def product_event_record(
+    *,
+    product: Any,
+    type: ProductEventType,
+    changed_fields: Iterable[str] = (),
+    was_public: bool | None = None,
+    previous_category_id: int | None = None,
+) -> ProductEvent:
+    """`was_public`: for UNPUBLISHED and DELETED, whether customers could see the product
+    just before (they then learn that it went away)."""
+    public_now = bool(product.is_published and product.deleted_at is None)
+    _take_event_order_lock()
+    event = ProductEvent.objects.create(
+        type=type,
+        product_id=product.pk,
+        category_id=product.category_id,
+        previous_category_id=(
+            previous_category_id if previous_category_id != product.category_id else None
+        ),
+        is_public=public_now or bool(was_public),
+        changed_fields=sorted(changed_fields),
+    )
+    catalog_changed()  # first: a client re-reading on the event must not get the old answer
+    publish_on_commit(event)
+    return event
+
+
+def order_event_record(
+    *, order: Any, type: OrderEventType, changed_fields: Iterable[str] = ()
+) -> OrderEvent:
+    _take_event_order_lock()
+    event = OrderEvent.objects.create(
+        type=type,
+        order_id=order.pk,
+        owner_id=order.customer_id,
+        status=order.status,
+        changed_fields=sorted(changed_fields),
+    )
+    publish_on_commit(event)
+    return event

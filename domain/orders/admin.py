@@ -1,0 +1,60 @@
+"""Admin for orders: read-only records; cancelling goes through the order service."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from domain.orders.models import Order, OrderLine
+from domain.orders.services import order_cancel
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    fields = ("product", "product_name", "unit_price", "quantity")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ("number", "customer", "status", "total", "currency", "created_at")
+    list_filter = ("status", "currency")
+    search_fields = ("number", "customer__email")
+    list_select_related = ("customer",)
+    readonly_fields = (
+        "number",
+        "customer",
+        "status",
+        "total",
+        "currency",
+        "idempotency_key",
+        "created_at",
+        "updated_at",
+    )
+    inlines = (OrderLineInline,)
+    date_hierarchy = "created_at"
+    actions = ("cancel_orders",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.action(description="Cancel the selected orders (stock returns)")
+    def cancel_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        cancelled = 0
+        for order in queryset:
+            try:
+                order_cancel(actor=request.user, order_id=order.pk)
+                cancelled += 1
+            except ValidationError as error:
+                messages.warning(request, f"{order.number}: {'; '.join(error.messages)}")
+        messages.info(request, f"{cancelled} order(s) cancelled.")

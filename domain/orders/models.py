@@ -1,0 +1,88 @@
+"""Orders and their lines. A line snapshots the product's name and unit price."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from domain.common.currencies import DEFAULT_CURRENCY, validate_currency_code
+from domain.common.models import TimeStampedModel
+
+
+class OrderStatus(models.TextChoices):
+    PENDING = "PENDING", "Pending"
+    CONFIRMED = "CONFIRMED", "Confirmed"
+    SHIPPED = "SHIPPED", "Shipped"
+    CANCELLED = "CANCELLED", "Cancelled"
+    FAILED = "FAILED", "Failed"
+
+
+class Order(TimeStampedModel):
+    number = models.CharField(
+        max_length=32, unique=True, help_text="Human-readable, e.g. ORD-20261124-7K3QX9."
+    )
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
+    )
+    status = models.CharField(
+        max_length=16, choices=OrderStatus.choices, default=OrderStatus.PENDING
+    )
+    total = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+    currency = models.CharField(
+        max_length=3, default=DEFAULT_CURRENCY, validators=[validate_currency_code]
+    )
+    # NULL, not "", means "no key": the partial unique constraint skips NULLs.
+    idempotency_key = models.CharField(max_length=128, null=True, blank=True)  # noqa: DJ001
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+            models.CheckConstraint(
+                condition=Q(status__in=OrderStatus.values), name="order_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(currency__regex=r"^[A-Z]{3}$"), name="order_currency_iso_4217"
+            ),
+            models.UniqueConstraint(
+                fields=["customer", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="order_idempotency_key_per_customer",
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["customer", "-created_at", "-id"], name="order_customer_newest"),
+            models.Index(fields=["status"], name="order_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.PROTECT, related_name="order_lines"
+    )
+    product_name = models.CharField(max_length=200, help_text="The name when ordered.")
+    unit_price = models.DecimalField(
+        max_digits=12, decimal_places=2, help_text="The price when ordered."
+    )
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+
+    class Meta:
+        ordering = ("id",)
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_min_1"),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0), name="order_line_unit_price_not_negative"
+            ),
+            models.UniqueConstraint(fields=["order", "product"], name="order_line_product_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_name}"

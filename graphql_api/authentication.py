@@ -1,0 +1,32 @@
+"""HTTP side of the one authentication entry (domain.accounts.authentication)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.http import HttpRequest, JsonResponse
+
+from domain.accounts.authentication import bearer_token, user_from_access_token
+
+
+async def resolve_viewer(request: HttpRequest) -> Any:
+    """The caller of this request: the bearer token's user when a token is sent (the
+    session is then ignored), else the session's user. Raises AuthenticationFailed for
+    bad credentials."""
+    token = bearer_token(request.headers.get("Authorization"))
+    if token is None:
+        return await request.auser()
+    return await sync_to_async(user_from_access_token)(token)
+
+
+def unauthenticated_response(message: str) -> JsonResponse:
+    response = JsonResponse(
+        {
+            "data": None,
+            "errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}],
+        },
+        status=401,
+    )
+    response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    return response

@@ -1,0 +1,140 @@
+"""productEvents: live product changes, resumable from a cursor."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from domain.catalog.selectors import product_get_visible
+from domain.events.models import ProductEventType as DomainProductEventType
+from domain.events.publishing import product_event_message
+from domain.events.selectors import product_event_latest_id, product_events_after
+from graphql_api.catalog.types import ProductType
+from graphql_api.context import Info, viewer_of
+from graphql_api.enums import enum_from_choices
+from graphql_api.errors import bad_user_input
+from graphql_api.event_streams import (
+    SharedReads,
+    db_read,
+    decode_cursor,
+    encode_cursor,
+    event_stream,
+)
+from graphql_api.nodes import decode_global_id
+from realtime import bus
+
+STREAM = "product"
+# The product as of its event, shared for a second by the subscribers of that event.
+_product_reads = SharedReads(keep_for=1.0)
+
+
+ProductEventType = enum_from_choices(DomainProductEventType, "ProductEventType")
+
+
+@strawberry.type(name="ProductEvent")
+class ProductEventPayload:
+    cursor: str = strawberry.field(description="Pass as `after` to resume after this event.")
+    type: ProductEventType
+    occurred_at: datetime
+    product_id: relay.GlobalID
+    changed_fields: list[str] = strawberry.field(description="snake_case model fields.")
+    product: ProductType | None = strawberry.field(
+        description="The product now, as you may see it; null once deleted or hidden."
+    )
+
+
+def _ids(values: list[strawberry.ID] | None, type_name: str, argument: str) -> set[int]:
+    ids = {decode_global_id(value, type_name=type_name) for value in values or []}
+    if None in ids:
+        raise bad_user_input(f"`{argument}` holds an ID that is not a {type_name} ID.")
+    return ids  # type: ignore[return-value]
+
+
+@strawberry.type
+class CatalogSubscription:
+    @strawberry.subscription(
+        description="Product changes, oldest first. With `after`, first every event you "
+        "missed since that cursor, then live ones. Unpublished products' events reach "
+        "staff only."
+    )
+    async def product_events(
+        self,
+        info: Info,
+        product_ids: list[strawberry.ID] | None = None,
+        category_ids: list[strawberry.ID] | None = None,
+        types: list[ProductEventType] | None = None,
+        after: str | None = None,
+    ) -> AsyncGenerator[ProductEventPayload, None]:
+        viewer = viewer_of(info)
+        products = _ids(product_ids, "Product", "productIds")
+        categories = _ids(category_ids, "Category", "categoryIds")
+        wanted = {t.value for t in types or []}
+        after_id = decode_cursor(STREAM, after)
+        staff = bool(viewer.is_authenticated and viewer.is_staff)
+        if products:
+            groups = [bus.product_group(pk) for pk in products]
+        elif categories:
+            groups = [bus.category_group(pk) for pk in categories]
+        else:
+            groups = [bus.ALL_PRODUCTS_GROUP]
+
+        def accept(message: dict[str, Any]) -> bool:
+            return (
+                (staff or message["public"])
+                and (not products or message["product_id"] in products)
+                and (
+                    not categories
+                    or message["category_id"] in categories
+                    or message.get("previous_category_id") in categories
+                )
+                and (not wanted or message["type"] in wanted)
+            )
+
+        def fetch_after(position: int) -> list[dict[str, Any]]:
+            events = product_events_after(
+                after_id=position,
+                viewer=viewer,
+                product_ids=products,
+                category_ids=categories,
+                types=wanted,
+            )
+            return [product_event_message(event) for event in events]
+
+        async def build(message: dict[str, Any]) -> ProductEventPayload:
+            # Visibility of a product depends only on staff or not: one read per event and
+            # role in this process, shared by every subscriber.
+            product = await _product_reads.get(
+                (message["id"], message["product_id"], staff),
+                lambda: db_read(product_get_visible)(product_id=message["product_id"], user=viewer),
+            )
+            occurred_at = datetime.fromisoformat(message["occurred_at"])
+            return ProductEventPayload(
+                cursor=encode_cursor(STREAM, message["id"], occurred_at.timestamp()),
+                type=ProductEventType(message["type"]),
+                occurred_at=occurred_at,
+                product_id=relay.GlobalID("Product", str(message["product_id"])),
+                changed_fields=message["changed_fields"],
+                product=product,  # type: ignore[arg-type]
+            )
+
+        async for payload in event_stream(
+            info=info,
+            groups=groups,
+            after_id=after_id,
+            latest_id=product_event_latest_id,
+            fetch_after=fetch_after,
+            share_key=(
+                STREAM,
+                frozenset(products),
+                frozenset(categories),
+                frozenset(wanted),
+                staff,
+            ),
+            accept=accept,
+            build=build,
+        ):
+            yield payload

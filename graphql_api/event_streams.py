@@ -1,0 +1,203 @@
+"""The machinery every subscription shares: opaque resume cursors, and the loop that
+listens first, replays from the event log, then streams live events with no duplicate
+and no gap at the seam."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection
+
+from domain.events.selectors import ReplayTooLong
+from graphql_api.context import Info
+from graphql_api.errors import ApiError, ApiErrorCode
+from realtime import bus
+
+T = TypeVar("T")
+SLOW_CONSUMER_CLOSE_CODE = 1013  # RFC 6455 "Try Again Later"
+TRANSPORT_LOST_CLOSE_CODE = 1012  # RFC 6455 "Service Restart"
+
+
+def encode_cursor(stream: str, event_id: int, occurred_at_epoch: float) -> str:
+    raw = f"{stream}:{event_id}:{int(occurred_at_epoch)}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_cursor(stream: str, cursor: str | None) -> int | None:
+    """The event id after which to resume (None when no cursor is given)."""
+    if cursor is None:
+        return None
+    try:
+        kind, event_id, epoch = base64.urlsafe_b64decode(cursor.encode()).decode().split(":")
+        position, stamped = int(event_id), int(epoch)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ApiError(ApiErrorCode.INVALID_CURSOR, "The cursor is malformed.") from None
+    if kind != stream or position < 0:
+        raise ApiError(ApiErrorCode.INVALID_CURSOR, "The cursor is not from this stream.")
+    if stamped < time.time() - settings.EVENT_RETENTION:
+        raise ApiError(
+            ApiErrorCode.CURSOR_EXPIRED,
+            "Events that old are no longer kept; reload the data, then subscribe afresh.",
+        )
+    return position
+
+
+def db_read(function: Callable[..., T]) -> Callable[..., Awaitable[T]]:
+    """`function` in the thread for database work, tried again once on a fresh connection
+    when the one it had is dead (e.g. PostgreSQL restarted): subscriptions all share one
+    thread and its connection, which no request cycle ever closes."""
+
+    def call(*args: Any, **kwargs: Any) -> T:
+        try:
+            return function(*args, **kwargs)
+        except (OperationalError, InterfaceError):
+            connection.close()
+            return function(*args, **kwargs)
+
+    return sync_to_async(call)
+
+
+class SharedReads:
+    """One read per key for the subscribers that ask while it is in flight: the thousand
+    subscribers of a product in one process, woken by the same event, share one query
+    instead of running one each. Nothing is remembered once a read ends (so every answer
+    is fresh, and a failed read is not handed to anyone who asks later).
+
+    `not_before`: join only a read that started at or after this moment (`time.monotonic`).
+    A subscriber woken by an event passes the moment it heard of it, so the read it joins
+    certainly includes that event.
+
+    `keep_for`: seconds a successful answer stays shareable after its read ends (0: only
+    while in flight). For reads keyed by event, a short time lets the subscribers of one
+    event, which reach it one after the other, share the read."""
+
+    def __init__(self, *, keep_for: float = 0.0) -> None:
+        self.keep_for = keep_for
+        self._loop: Any = None
+        self._reads: dict[Any, tuple[float, asyncio.Future[Any]]] = {}
+
+    async def get(
+        self, key: Any, load: Callable[[], Awaitable[T]], *, not_before: float = 0.0
+    ) -> T:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # futures belong to one loop
+            self._loop, self._reads = loop, {}
+        entry = self._reads.get(key)
+        if entry is None or entry[0] < not_before:
+            future = asyncio.ensure_future(load())
+            entry = self._reads[key] = (time.monotonic(), future)
+            future.add_done_callback(lambda done, entry=entry: self._ended(key, entry, done))
+        return await asyncio.shield(entry[1])
+
+    def _ended(self, key: Any, entry: Any, done: asyncio.Future[Any]) -> None:
+        def forget() -> None:
+            if self._reads.get(key) is entry:
+                del self._reads[key]
+
+        if self.keep_for and not done.cancelled() and done.exception() is None:
+            asyncio.get_running_loop().call_later(self.keep_for, forget)
+        else:
+            forget()
+
+
+async def event_stream(
+    *,
+    info: Info,
+    groups: list[str],
+    after_id: int | None,
+    latest_id: Callable[[], int],
+    fetch_after: Callable[[int], list[dict[str, Any]]],
+    share_key: Any,
+    accept: Callable[[dict[str, Any]], bool],
+    build: Callable[[dict[str, Any]], Awaitable[T | None]],
+) -> AsyncIterator[T]:
+    """Yield `build(message)` for every matching event after `after_id` (or, without one,
+    after the newest event at the start), in id order, each once.
+
+    The event log is the source: live messages only say "something new"; the stream then
+    reads everything after its position from the log. Event ids are given out in commit
+    order (domain/events/services.py), so the log read after message N holds every event
+    up to N, even one whose message arrived later or never. Subscribers with the same
+    `share_key` (same filters and visibility) in this process share each read."""
+    async with bus.listen(groups, max_pending=settings.WS_MAX_PENDING_EVENTS) as listener:
+        listening_since = time.monotonic()
+        position = after_id if after_id is not None else await db_read(latest_id)()
+        async for item in _catch_up(info, position, fetch_after, share_key, build, listening_since):
+            position = item[0]
+            if item[1] is not None:
+                yield item[1]
+        while True:
+            try:
+                message, heard_at = await listener.next()
+            except bus.SlowConsumer:
+                await _close(
+                    info,
+                    SLOW_CONSUMER_CLOSE_CODE,
+                    "Too slow to keep up: reconnect and resume from your last cursor.",
+                )
+                return
+            except bus.TransportLost:
+                await _close(
+                    info,
+                    TRANSPORT_LOST_CLOSE_CODE,
+                    "Live updates interrupted: reconnect and resume from your last cursor.",
+                )
+                return
+            if message["id"] <= position or not accept(message):
+                continue
+            # A read that started after anyone in this process received this event's message
+            # started after its commit, so it holds the event: such a read may be shared.
+            first_heard = _first_heard.setdefault((message["stream"], message["id"]), heard_at)
+            if len(_first_heard) > FIRST_HEARD_MEMORY:
+                _first_heard.pop(next(iter(_first_heard)))
+            async for item in _catch_up(
+                info, position, fetch_after, share_key, build, min(first_heard, heard_at)
+            ):
+                position = item[0]
+                if item[1] is not None:
+                    yield item[1]
+
+
+# Kept a second: "the log after N" read once serves every subscriber at N that heard of its
+# event before the read started (see `not_before`).
+_log_reads = SharedReads(keep_for=1.0)
+_first_heard: dict[tuple[str, int], float] = {}
+FIRST_HEARD_MEMORY = 10_000
+
+
+async def _catch_up(
+    info: Info, position: int, fetch_after: Any, share_key: Any, build: Any, not_before: float
+) -> AsyncIterator[tuple[int, Any]]:
+    """(event id, built item or None) for every event in the log after `position`, read
+    no earlier than `not_before`."""
+    try:
+        messages = await _log_reads.get(
+            (share_key, position),
+            lambda: db_read(fetch_after)(position),
+            not_before=not_before,
+        )
+    except ReplayTooLong:
+        raise ApiError(
+            ApiErrorCode.CURSOR_EXPIRED,
+            "Too many events since that cursor; reload the data, then subscribe afresh.",
+        ) from None
+    for message in messages:
+        yield message["id"], await _build_in_fresh_scope(info, build, message)
+
+
+async def _build_in_fresh_scope(info: Info, build: Any, message: dict[str, Any]) -> Any:
+    info.context.new_loader_scope()
+    return await build(message)
+
+
+async def _close(info: Info, code: int, reason: str) -> None:
+    websocket = info.context.websocket
+    if websocket is not None:
+        await websocket.close(code=code, reason=reason)

@@ -1,0 +1,27 @@
+"""Order root fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+import strawberry_django
+from django.db.models import QuerySet
+
+from domain.orders import selectors
+from graphql_api.context import Info, viewer_of
+from graphql_api.errors import unauthenticated
+from graphql_api.orders.types import OrderType
+from graphql_api.pagination import CursorConnection
+
+
+@strawberry.type
+class OrderQuery:
+    @strawberry_django.connection(
+        CursorConnection[OrderType], description="Your orders, newest first. Needs sign-in."
+    )
+    def my_orders(self, info: Info) -> QuerySet[Any]:
+        viewer = viewer_of(info)
+        if not viewer.is_authenticated:
+            raise unauthenticated("Sign in to see your orders.")
+        return selectors.order_list_of_customer(customer=viewer)

@@ -1,0 +1,76 @@
+"""myOrderUpdates: the caller's own order changes, resumable from a cursor."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from domain.events.models import OrderEventType as DomainOrderEventType
+from domain.events.publishing import order_event_message
+from domain.events.selectors import order_event_latest_id, order_events_after
+from domain.orders.selectors import order_get_visible
+from graphql_api.context import Info, viewer_of
+from graphql_api.enums import enum_from_choices
+from graphql_api.errors import unauthenticated
+from graphql_api.event_streams import db_read, decode_cursor, encode_cursor, event_stream
+from graphql_api.orders.types import OrderType
+from realtime import bus
+
+STREAM = "order"
+
+
+OrderEventType = enum_from_choices(DomainOrderEventType, "OrderEventType")
+
+
+@strawberry.type(name="OrderEvent")
+class OrderEventPayload:
+    cursor: str = strawberry.field(description="Pass as `after` to resume after this event.")
+    type: OrderEventType
+    occurred_at: datetime
+    order: OrderType | None
+
+
+@strawberry.type
+class OrderSubscription:
+    @strawberry.subscription(
+        description="Your orders' changes, oldest first; resumable with `after`. Needs sign-in."
+    )
+    async def my_order_updates(
+        self, info: Info, after: str | None = None
+    ) -> AsyncGenerator[OrderEventPayload, None]:
+        viewer = viewer_of(info)
+        if not viewer.is_authenticated:
+            raise unauthenticated("Sign in to follow your orders.")
+        after_id = decode_cursor(STREAM, after)
+
+        def fetch_after(position: int) -> list[dict[str, Any]]:
+            events = order_events_after(after_id=position, owner=viewer)
+            return [order_event_message(event) for event in events]
+
+        def accept(message: dict[str, Any]) -> bool:
+            return message["owner_id"] == viewer.pk
+
+        async def build(message: dict[str, Any]) -> OrderEventPayload:
+            order = await db_read(order_get_visible)(order_id=message["order_id"], user=viewer)
+            occurred_at = datetime.fromisoformat(message["occurred_at"])
+            return OrderEventPayload(
+                cursor=encode_cursor(STREAM, message["id"], occurred_at.timestamp()),
+                type=OrderEventType(message["type"]),
+                occurred_at=occurred_at,
+                order=order,  # type: ignore[arg-type]
+            )
+
+        async for payload in event_stream(
+            info=info,
+            groups=[bus.user_orders_group(viewer.pk)],
+            after_id=after_id,
+            latest_id=order_event_latest_id,
+            fetch_after=fetch_after,
+            share_key=(STREAM, viewer.pk),
+            accept=accept,
+            build=build,
+        ):
+            yield payload

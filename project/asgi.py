@@ -1,0 +1,25 @@
+"""The ASGI application served by daphne: HTTP through Django, WebSocket through Channels.
+
+This is the composition root: it builds the GraphQL consumer and hands it to the
+realtime transport, which knows nothing of GraphQL itself.
+"""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
+django_http_application = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter  # noqa: E402
+
+from graphql_api.schema import schema  # noqa: E402
+from graphql_api.websocket import GraphQLSubscriptionConsumer  # noqa: E402
+from realtime.routing import websocket_application  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_http_application,
+        "websocket": websocket_application(GraphQLSubscriptionConsumer.as_asgi(schema=schema)),
+    }
+)

@@ -1,0 +1,159 @@
+"""Publish and listen: JSON-safe events over the Channels layer (Redis in production).
+
+A leaf: it knows group names, message shapes and the layer, nothing of the domain or of
+GraphQL. A group send is at most once and the layer drops messages when a channel is full,
+so delivery is guaranteed by the event log (replay by cursor), not by this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+MESSAGE_TYPE = "realtime.event"
+ALL_PRODUCTS_GROUP = "products"
+DEFAULT_MAX_PENDING = 500
+RECEIVE_RETRY_DELAYS = (0.1, 0.5, 1.0)  # then the listener reports the transport lost
+PUBLISH_RETRY_DELAYS = (0.05,)  # then the event waits in the backlog for the relay
+
+
+def product_group(product_id: int) -> str:
+    return f"product.{product_id}"
+
+
+def category_group(category_id: int) -> str:
+    return f"category.{category_id}"
+
+
+def user_orders_group(user_id: int) -> str:
+    return f"user.{user_id}.orders"
+
+
+def _json_safe(event: dict[str, Any]) -> dict[str, Any]:
+    """What crosses the layer is exactly what JSON can carry (as over Redis)."""
+    return json.loads(json.dumps(event))
+
+
+async def apublish(groups: Iterable[str], event: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    message = {"type": MESSAGE_TYPE, "event": _json_safe(event)}
+    for group in groups:
+        await _retrying(lambda group=group: layer.group_send(group, message), PUBLISH_RETRY_DELAYS)
+
+
+def publish(groups: Iterable[str], event: dict[str, Any]) -> None:
+    """Synchronous publish, for code that runs after a commit."""
+    async_to_sync(apublish)(list(groups), event)
+
+
+class SlowConsumer(Exception):
+    """More events arrived than the listener consumed within its bound."""
+
+
+class TransportLost(Exception):
+    """The channel layer stopped answering (e.g. Redis went down)."""
+
+
+_WAKE: dict[str, Any] = {}
+
+
+class Listener:
+    """Events of the groups listened to, in arrival order, at most `max_pending` waiting."""
+
+    def __init__(self, max_pending: int) -> None:
+        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=max_pending + 1)
+        self.max_pending = max_pending
+        self.overflowed = False
+        self.lost: BaseException | None = None
+        self.heard_at: dict[int, float] = {}  # event id -> when this listener received it
+
+    def offer(self, event: dict[str, Any]) -> None:
+        if self.queue.qsize() >= self.max_pending:
+            self.overflowed = True
+            self._wake()
+            return
+        self.heard_at[event.get("id", 0)] = time.monotonic()
+        self.queue.put_nowait(event)
+
+    def fail(self, error: BaseException) -> None:
+        self.lost = error
+        self._wake()
+
+    def _wake(self) -> None:
+        if not self.queue.full():
+            self.queue.put_nowait(_WAKE)
+
+    def _check(self) -> None:
+        if self.overflowed:
+            raise SlowConsumer("too many events waiting")
+        if self.lost is not None:
+            raise TransportLost(str(self.lost))
+
+    async def next(self) -> tuple[dict[str, Any], float]:
+        """The next event and when it was received from the layer."""
+        self._check()
+        event = await self.queue.get()
+        self._check()
+        return event, self.heard_at.pop(event.get("id", 0), time.monotonic())
+
+
+async def _retrying(call: Any, delays: tuple[float, ...] = RECEIVE_RETRY_DELAYS) -> Any:
+    """Await `call()`, again after a short pause when it fails: the first command on a
+    pooled connection to a restarted Redis fails once."""
+    for delay in delays:
+        try:
+            return await call()
+        except Exception:
+            await asyncio.sleep(delay)
+    return await call()
+
+
+@contextlib.asynccontextmanager
+async def listen(
+    groups: Iterable[str], *, max_pending: int = DEFAULT_MAX_PENDING
+) -> AsyncIterator[Listener]:
+    """Join `groups` for the duration of the block. Joining happens before the block runs,
+    so a caller can replay history inside it without missing what is published meanwhile."""
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    groups = list(dict.fromkeys(groups))
+    for group in groups:
+        await _retrying(lambda group=group: layer.group_add(group, channel))
+    listener = Listener(max_pending)
+
+    async def pump() -> None:
+        failures = 0
+        while True:
+            try:
+                message = await layer.receive(channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                # a Redis restart) unless it keeps failing
+                failures += 1
+                if failures > len(RECEIVE_RETRY_DELAYS):
+                    listener.fail(error)
+                    return
+                await asyncio.sleep(RECEIVE_RETRY_DELAYS[failures - 1])
+                continue
+            failures = 0
+            if message.get("type") == MESSAGE_TYPE:
+                listener.offer(message["event"])
+
+    task = asyncio.create_task(pump())
+    try:
+        yield listener
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+        for group in groups:
+            with contextlib.suppress(Exception):
+                await layer.group_discard(group, channel)

@@ -1,0 +1,46 @@
+"""Event ids follow commit order, so "every event after cursor N" is exact."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from django.db import connection, transaction
+
+from domain.catalog import services
+from domain.events.models import ProductEvent
+from tests.factories import make_product, make_user
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_later_transaction_cannot_commit_an_event_below_an_open_ones():
+    staff = make_user(is_staff=True)
+    first, second = make_product(stock=5), make_product(stock=5)
+    first_recorded = threading.Event()
+    order: list[str] = []
+
+    def slow_writer() -> None:
+        with transaction.atomic():
+            services.stock_adjust(actor=staff, product=first, delta=1)
+            first_recorded.set()
+            time.sleep(0.5)  # still open: its event row is not visible yet
+            order.append("first commits")
+        connection.close()
+
+    def quick_writer() -> None:
+        first_recorded.wait()
+        services.stock_adjust(actor=staff, product=second, delta=1)
+        order.append("second commits")
+        connection.close()
+
+    threads = [threading.Thread(target=slow_writer), threading.Thread(target=quick_writer)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    # the quick writer waited for the slow one, and its event id is the higher one
+    assert order == ["first commits", "second commits"]
+    ids = dict(ProductEvent.objects.values_list("product_id", "id"))
+    assert ids[first.pk] < ids[second.pk]

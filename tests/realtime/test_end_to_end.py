@@ -1,0 +1,227 @@
+"""Real daphne processes, a real WebSocket GraphQL client (gql), real PostgreSQL and
+Redis: subscribe, change something over HTTP, receive the event."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from gql import Client, gql
+from gql.transport.websockets import WebsocketsTransport
+
+from domain.accounts.models import User
+from domain.accounts.tokens import access_token_encode
+from domain.events.models import ProductEvent
+from tests.factories import make_product, make_user
+from tests.support.daphne import clean_env, free_port, manage, running_daphne
+from tests.support.graphql import contract_document
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+REALTIME = contract_document("realtime")
+SUBSCRIBE = gql(REALTIME)
+PASSWORD = "a-long-pass-phrase-9"
+STOCK_ADJUST = (
+    "mutation ($id: ID!, $d: Int!) { stockAdjust(productId: $id, delta: $d) "
+    "{ product { stock } errors { code } } }"
+)
+
+
+def _gid(type_name: str, pk: int) -> str:
+    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
+
+
+def _server_env(redis_url: str) -> dict[str, str]:
+    db = connection.settings_dict
+    database_url = (
+        f"postgresql://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    # The test's own SECRET_KEY, so access tokens made here are valid there.
+    return clean_env(
+        DEBUG="0",
+        SECRET_KEY=settings.SECRET_KEY,
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        LOG_LEVEL="WARNING",
+    )
+
+
+def _post(base_url: str, query: str, variables: dict, token: str | None = None) -> dict:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(
+        f"{base_url}/graphql/",
+        method="POST",
+        headers=headers,
+        data=json.dumps({"query": query, "variables": variables}).encode(),
+    )
+    with urllib.request.urlopen(request, timeout=20) as response:
+        return json.loads(response.read())
+
+
+def _token(base_url: str, email: str) -> str:
+    return access_token_encode(User.objects.get(email=email))
+
+
+async def _first_events(
+    ws_url: str, variables: dict, count: int, trigger, *, subprotocol: str
+) -> list[dict[str, Any]]:
+    transport = WebsocketsTransport(url=ws_url, subprotocols=[subprotocol])
+    events: list[dict[str, Any]] = []
+    async with Client(transport=transport) as session:
+
+        async def collect() -> None:
+            async for result in session.subscribe(
+                SUBSCRIBE, variable_values=variables, operation_name="OnProductEvents"
+            ):
+                events.append(result["productEvents"])
+                if len(events) == count:
+                    return
+
+        task = asyncio.create_task(collect())
+        await asyncio.sleep(0.5)  # the subscription is listening
+        await asyncio.to_thread(trigger)
+        await asyncio.wait_for(task, timeout=20)
+    return events
+
+
+@pytest.fixture
+def catalog():
+    make_user(email="staff@example.com", password=PASSWORD, is_staff=True)
+    return make_product(stock=10)
+
+
+@pytest.mark.parametrize(
+    "subprotocol",
+    [WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL, WebsocketsTransport.APOLLO_SUBPROTOCOL],
+)
+def test_subscribe_then_mutate_over_http_delivers_the_event(catalog, subprotocol):
+    with running_daphne(_server_env(settings.REDIS_URL)) as base_url:
+        token = _token(base_url, "staff@example.com")
+        ws_url = base_url.replace("http://", "ws://") + "/graphql/"
+        variables = {"productIds": [_gid("Product", catalog.pk)], "types": ["STOCK_CHANGED"]}
+        events = asyncio.run(
+            _first_events(
+                ws_url,
+                variables,
+                1,
+                lambda: _post(
+                    base_url, STOCK_ADJUST, {"id": _gid("Product", catalog.pk), "d": 4}, token
+                ),
+                subprotocol=subprotocol,
+            )
+        )
+    assert events[0]["type"] == "STOCK_CHANGED"
+    assert events[0]["product"]["stock"] == 14
+
+
+def test_an_event_crosses_from_one_daphne_process_to_another(catalog):
+    env = _server_env(settings.REDIS_URL)
+    with running_daphne(env) as first, running_daphne(env) as second:
+        token = _token(second, "staff@example.com")
+        ws_url = first.replace("http://", "ws://") + "/graphql/"
+        events = asyncio.run(
+            _first_events(
+                ws_url,
+                {"productIds": [_gid("Product", catalog.pk)]},
+                1,
+                lambda: _post(
+                    second, STOCK_ADJUST, {"id": _gid("Product", catalog.pk), "d": -3}, token
+                ),
+                subprotocol=WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL,
+            )
+        )
+    assert [(e["type"], e["product"]["stock"]) for e in events] == [("STOCK_CHANGED", 7)]
+
+
+@contextmanager
+def private_redis(port: int) -> Iterator[subprocess.Popen]:
+    process = subprocess.Popen(
+        [
+            shutil.which("redis-server"),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs the redis-server binary")
+def test_redis_down_during_a_mutation_then_the_relay_and_a_resume_deliver(catalog):
+    port = free_port()
+    redis_url = f"redis://127.0.0.1:{port}/0"
+    env = _server_env(redis_url)
+    product_id = _gid("Product", catalog.pk)
+    with ExitStack() as stack:
+        redis = stack.enter_context(private_redis(port))
+        base_url = stack.enter_context(running_daphne(env))
+        token = _token(base_url, "staff@example.com")
+        ws_url = base_url.replace("http://", "ws://") + "/graphql/"
+        # a subscriber receives a first event and keeps its cursor
+        first = asyncio.run(
+            _first_events(
+                ws_url,
+                {"productIds": [product_id]},
+                1,
+                lambda: _post(base_url, STOCK_ADJUST, {"id": product_id, "d": 1}, token),
+                subprotocol=WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL,
+            )
+        )[0]
+        # when Redis stops and a change is made
+        redis.terminate()
+        redis.wait(timeout=10)
+        changed = _post(base_url, STOCK_ADJUST, {"id": product_id, "d": 5}, token)
+        # then the mutation still succeeds, and its event waits unpublished
+        assert changed["data"]["stockAdjust"] == {"product": {"stock": 16}, "errors": []}
+        assert ProductEvent.objects.filter(published_at__isnull=True).count() == 1
+        # when Redis is back and the relay runs
+        stack.enter_context(private_redis(port))
+        relayed = manage("relay_events", env=env)
+        assert relayed.returncode == 0, relayed.stderr
+        assert "published 1 event(s)" in relayed.stdout
+        assert not ProductEvent.objects.filter(published_at__isnull=True).exists()
+        # then a subscriber resuming from its cursor gets the event it missed
+        resumed = asyncio.run(
+            _first_events(
+                ws_url,
+                {"productIds": [product_id], "after": first["cursor"]},
+                1,
+                lambda: None,
+                subprotocol=WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL,
+            )
+        )
+    assert resumed[0]["type"] == "STOCK_CHANGED"
+    assert resumed[0]["product"]["stock"] == 16

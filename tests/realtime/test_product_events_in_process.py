@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import base64
+from decimal import Decimal
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from domain.catalog import services
+from tests.factories import make_product, make_user
+from tests.support.graphql import contract_document
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+REALTIME = contract_document("realtime")
+
+
+def _gid(type_name: str, pk: int) -> str:
+    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
+
+
+async def test_a_price_change_reaches_a_subscriber(open_ws):
+    staff = await sync_to_async(make_user)(is_staff=True)
+    product = await sync_to_async(make_product)(price=Decimal("10.00"), category=None)
+    socket = await open_ws()
+    await socket.subscribe(
+        REALTIME, {"productIds": [_gid("Product", product.pk)]}, "OnProductEvents"
+    )
+    await socket.nothing_within(0.3)
+    await sync_to_async(services.product_update)(
+        actor=staff, product=product, price=Decimal("12.00")
+    )
+    first = await socket.next_data()
+    second = await socket.next_data()
+    assert [first["data"]["productEvents"]["type"], second["data"]["productEvents"]["type"]] == [
+        "UPDATED",
+        "PRICE_CHANGED",
+    ]
+    event = second["data"]["productEvents"]
+    assert event["productId"] == _gid("Product", product.pk)
+    assert event["product"] == {
+        "id": _gid("Product", product.pk),
+        "name": product.name,
+        "price": "12.00",
+        "stock": 5,
+        "isPublished": True,
+    }
+    assert event["cursor"]

@@ -1,0 +1,356 @@
+"""Subscriptions in-process (Channels' communicator): resume, rollback, visibility, limits
+and the protocol's close codes."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import threading
+import time
+from decimal import Decimal
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.db import transaction
+
+from domain.accounts.tokens import access_token_encode
+from domain.catalog import services as catalog
+from domain.events.models import ProductEvent
+from domain.orders import services as orders
+from graphql_api.event_streams import encode_cursor
+from tests.factories import make_product, make_user
+from tests.realtime.conftest import LEGACY_WS
+from tests.support.graphql import contract_document
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+REALTIME = contract_document("realtime")
+
+
+def _gid(type_name: str, pk: int) -> str:
+    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
+
+
+async def _events(socket, count: int) -> list[dict]:
+    return [(await socket.next_data())["data"] for _ in range(count)]
+
+
+async def _adjust(staff, product, delta: int) -> None:
+    await sync_to_async(catalog.stock_adjust)(actor=staff, product=product, delta=delta)
+
+
+async def test_resume_sends_exactly_the_missed_events_then_live_ones(open_ws):
+    staff = await sync_to_async(make_user)(is_staff=True)
+    product = await sync_to_async(make_product)(stock=100)
+    variables = {"productIds": [_gid("Product", product.pk)], "types": ["STOCK_CHANGED"]}
+    # given a subscriber that received 3 events
+    socket = await open_ws()
+    await socket.subscribe(REALTIME, variables, "OnProductEvents")
+    await socket.nothing_within(0.2)
+    for _ in range(3):
+        await _adjust(staff, product, -1)
+    received = [e["productEvents"] for e in await _events(socket, 3)]
+    # the product is read fresh at delivery: the last one shows the state after all three
+    assert received[-1]["product"]["stock"] == 97
+    # when it disconnects, 5 more changes happen, and it resumes from its last cursor
+    await socket.close()
+    for _ in range(5):
+        await _adjust(staff, product, -1)
+    resumed = await open_ws()
+    await resumed.subscribe(
+        REALTIME, {**variables, "after": received[-1]["cursor"]}, "OnProductEvents"
+    )
+    missed = [e["productEvents"] for e in await _events(resumed, 5)]
+    await _adjust(staff, product, -1)
+    live = (await resumed.next_data())["data"]["productEvents"]
+    # then: exactly the 5 it missed, in order, then the live one, none twice
+    all_cursors = [e["cursor"] for e in received + missed + [live]]
+    assert len(set(all_cursors)) == 9
+    assert [e["type"] for e in missed] == ["STOCK_CHANGED"] * 5
+    ids = [int(base64.urlsafe_b64decode(c).decode().split(":")[1]) for c in all_cursors]
+    assert ids == sorted(ids)
+    assert live["product"]["stock"] == 91
+    assert await resumed.nothing_within(0.3)
+
+
+async def test_a_rolled_back_change_leaves_no_event_and_publishes_nothing(open_ws):
+    staff = await sync_to_async(make_user)(is_staff=True)
+    product = await sync_to_async(make_product)(stock=5)
+    socket = await open_ws()
+    await socket.subscribe(
+        REALTIME, {"productIds": [_gid("Product", product.pk)]}, "OnProductEvents"
+    )
+    await socket.nothing_within(0.2)
+
+    def fail_after_writing() -> None:
+        with transaction.atomic():
+            catalog.stock_adjust(actor=staff, product=product, delta=3)
+            raise RuntimeError("something later in the same transaction fails")
+
+    with pytest.raises(RuntimeError):
+        await sync_to_async(fail_after_writing)()
+    assert await socket.nothing_within(0.5)
+    assert await sync_to_async(ProductEvent.objects.count)() == 0
+
+
+async def test_unpublished_products_events_reach_staff_only(open_ws):
+    staff = await sync_to_async(make_user)(is_staff=True)
+    customer = await sync_to_async(make_user)()
+    draft = await sync_to_async(make_product)(is_published=False, stock=5)
+    staff_socket = await open_ws(init={"authorization": f"Bearer {access_token_encode(staff)}"})
+    customer_socket = await open_ws(
+        init={"authorization": f"Bearer {access_token_encode(customer)}"}
+    )
+    for socket in (staff_socket, customer_socket):
+        await socket.subscribe(REALTIME, {}, "OnProductEvents")
+    await customer_socket.nothing_within(0.2)
+    await _adjust(staff, draft, 1)
+    event = (await staff_socket.next_data())["data"]["productEvents"]
+    assert event["type"] == "STOCK_CHANGED" and event["product"]["isPublished"] is False
+    assert await customer_socket.nothing_within(0.5)
+
+
+async def test_order_events_reach_their_owner_only(open_ws):
+    alice = await sync_to_async(make_user)()
+    bob = await sync_to_async(make_user)()
+    product = await sync_to_async(make_product)(stock=5, price=Decimal("3.00"))
+    sockets = {}
+    for who in (alice, bob):
+        sockets[who.pk] = await open_ws(
+            init={"authorization": f"Bearer {access_token_encode(who)}"}
+        )
+        await sockets[who.pk].subscribe(REALTIME, {}, "OnMyOrderUpdates")
+    await sockets[bob.pk].nothing_within(0.2)
+    order = await sync_to_async(orders.order_place)(
+        actor=alice, lines=[orders.OrderLineRequest(product.pk, 2)]
+    )
+    event = (await sockets[alice.pk].next_data())["data"]["myOrderUpdates"]
+    assert event["type"] == "CREATED"
+    assert event["order"] == {
+        "id": _gid("Order", order.pk),
+        "number": order.number,
+        "status": "PENDING",
+        "total": "6.00",
+    }
+    await sync_to_async(orders.order_cancel)(actor=alice, order_id=order.pk)
+    cancelled = (await sockets[alice.pk].next_data())["data"]["myOrderUpdates"]
+    assert (cancelled["type"], cancelled["order"]["status"]) == ("STATUS_CHANGED", "CANCELLED")
+    assert await sockets[bob.pk].nothing_within(0.5)
+
+
+async def test_anonymous_my_order_updates_is_unauthenticated(open_ws):
+    socket = await open_ws()
+    operation = await socket.subscribe(REALTIME, {}, "OnMyOrderUpdates")
+    message = await socket.receive()
+    assert message["id"] == operation
+    assert message["type"] in ("error", "next")
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    assert [e["extensions"]["code"] for e in errors] == ["UNAUTHENTICATED"]
+
+
+@pytest.mark.parametrize(
+    ("cursor", "code"),
+    [
+        ("garbage!!", "INVALID_CURSOR"),
+        (encode_cursor("order", 5, time.time()), "INVALID_CURSOR"),
+        (encode_cursor("product", 5, time.time() - 8 * 24 * 3600), "CURSOR_EXPIRED"),
+    ],
+)
+async def test_bad_resume_cursors_are_errors_with_a_code(open_ws, cursor, code):
+    socket = await open_ws()
+    await socket.subscribe(REALTIME, {"after": cursor}, "OnProductEvents")
+    message = await socket.receive()
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    assert [e["extensions"]["code"] for e in errors] == [code]
+
+
+async def test_the_twenty_first_subscription_is_refused_and_the_connection_stays(open_ws):
+    socket = await open_ws()
+    for _ in range(20):
+        await socket.subscribe(REALTIME, {}, "OnProductEvents")
+    assert await socket.nothing_within(0.3)
+    refused = await socket.subscribe(REALTIME, {}, "OnProductEvents")
+    message = await socket.receive()
+    assert message == {
+        "id": refused,
+        "type": "error",
+        "payload": [{"message": "Subscription limit reached"}],
+    }
+    await socket.communicator.send_json_to({"type": "ping"})
+    assert await socket.receive() == {"type": "pong"}
+
+
+async def test_an_invalid_token_closes_with_4403(open_ws):
+    socket = await open_ws(acknowledge=False)
+    await socket.communicator.send_json_to(
+        {"type": "connection_init", "payload": {"authorization": "Bearer not-a-token"}}
+    )
+    assert await socket.communicator.receive_output(timeout=5) == {
+        "type": "websocket.close",
+        "code": 4403,
+        "reason": "Forbidden",
+    }
+
+
+async def test_subscribing_before_the_acknowledgement_closes_with_4401(open_ws):
+    socket = await open_ws(acknowledge=False)
+    await socket.subscribe(REALTIME, {}, "OnProductEvents")
+    output = await socket.communicator.receive_output(timeout=5)
+    assert (output["type"], output["code"]) == ("websocket.close", 4401)
+
+
+async def test_a_second_connection_init_closes_with_4429(open_ws):
+    socket = await open_ws()
+    await socket.communicator.send_json_to({"type": "connection_init"})
+    output = await socket.communicator.receive_output(timeout=5)
+    assert (output["type"], output["code"]) == ("websocket.close", 4429)
+
+
+async def test_a_reused_operation_id_closes_with_4409(open_ws):
+    socket = await open_ws()
+    payload = {"query": REALTIME, "operationName": "OnProductEvents"}
+    for _ in range(2):
+        await socket.communicator.send_json_to(
+            {"id": "same", "type": "subscribe", "payload": payload}
+        )
+    output = await socket.communicator.receive_output(timeout=5)
+    assert (output["type"], output["code"]) == ("websocket.close", 4409)
+
+
+async def test_an_invalid_message_closes_with_4400(open_ws):
+    socket = await open_ws()
+    await socket.communicator.send_json_to({"type": "no-such-type"})
+    output = await socket.communicator.receive_output(timeout=5)
+    assert (output["type"], output["code"]) == ("websocket.close", 4400)
+
+
+async def test_no_connection_init_in_time_closes_with_4408(open_ws, settings):
+    settings.WS_CONNECTION_INIT_TIMEOUT = 1
+    socket = await open_ws(acknowledge=False)
+    output = await socket.communicator.receive_output(timeout=5)
+    assert (output["type"], output["code"]) == ("websocket.close", 4408)
+
+
+async def test_the_legacy_protocol_delivers_events_too(open_ws):
+    staff = await sync_to_async(make_user)(is_staff=True)
+    product = await sync_to_async(make_product)(stock=5)
+    socket = await open_ws(protocol=LEGACY_WS, acknowledge=False)
+    await socket.communicator.send_json_to({"type": "connection_init", "payload": {}})
+    assert (await socket.receive())["type"] == "connection_ack"
+    await socket.communicator.send_json_to(
+        {
+            "id": "1",
+            "type": "start",
+            "payload": {
+                "query": REALTIME,
+                "operationName": "OnProductEvents",
+                "variables": {"productIds": [_gid("Product", product.pk)]},
+            },
+        }
+    )
+    await socket.nothing_within(0.2)
+    await _adjust(staff, product, 2)
+    message = await socket.receive()
+    assert message["type"] == "data"
+    assert message["payload"]["data"]["productEvents"]["product"]["stock"] == 7
+
+
+async def test_a_subscriber_that_falls_behind_is_closed_with_1013(open_ws, settings, monkeypatch):
+    settings.WS_MAX_PENDING_EVENTS = 2
+    product = await sync_to_async(make_product)(stock=100)
+    socket = await open_ws()
+    await socket.subscribe(
+        REALTIME, {"productIds": [_gid("Product", product.pk)]}, "OnProductEvents"
+    )
+    await socket.nothing_within(0.2)
+
+    from realtime import bus
+
+    # Count the messages the listener takes off the layer, to know when it is behind.
+    heard = 0
+    behind = asyncio.Event()
+    offer = bus.Listener.offer
+
+    def counting_offer(listener: bus.Listener, event: dict) -> None:
+        nonlocal heard
+        heard += 1
+        offer(listener, event)
+        if heard > settings.WS_MAX_PENDING_EVENTS + 1:
+            behind.set()
+
+    monkeypatch.setattr(bus.Listener, "offer", counting_offer)
+    # Given a subscriber stuck on its first event: the thread for database work, where it
+    # reads the log, is busy until the gate opens ...
+    gate = threading.Event()
+    busy = threading.Event()
+
+    def hold_database_thread() -> None:
+        busy.set()
+        gate.wait(timeout=10)
+
+    holder = asyncio.ensure_future(sync_to_async(hold_database_thread)())
+    await asyncio.to_thread(busy.wait, 5)
+    try:
+        # ... when more events arrive than it may have waiting
+        for n in range(settings.WS_MAX_PENDING_EVENTS + 3):
+            await bus.apublish(
+                [bus.product_group(product.pk)],
+                {
+                    "stream": "product",
+                    "id": 10_000 + n,
+                    "type": "product.stock_changed",
+                    "product_id": product.pk,
+                    "category_id": product.category_id,
+                    "public": True,
+                    "changed_fields": ["stock"],
+                    "occurred_at": "2026-01-01T00:00:00+00:00",
+                },
+            )
+        await asyncio.wait_for(behind.wait(), timeout=5)
+    finally:
+        gate.set()
+        await holder
+    # then it is closed with "try again later", and told to resume
+    output = await socket.communicator.receive_output(timeout=5)
+    assert (output["type"], output["code"]) == ("websocket.close", 1013)
+    assert "resume" in output["reason"]
+
+
+@pytest.mark.parametrize("authorization", [5, ["Bearer x"], "Basic abc"])
+async def test_a_malformed_authorization_closes_with_4403(open_ws, authorization):
+    socket = await open_ws(acknowledge=False)
+    await socket.communicator.send_json_to(
+        {"type": "connection_init", "payload": {"authorization": authorization}}
+    )
+    output = await socket.communicator.receive_output(timeout=5)
+    assert (output["type"], output["code"]) == ("websocket.close", 4403)
+
+
+async def test_an_empty_authorization_means_anonymous(open_ws):
+    socket = await open_ws(init={"authorization": ""})
+    await socket.subscribe(REALTIME, {}, "OnMyOrderUpdates")
+    message = await socket.receive()
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    assert [e["extensions"]["code"] for e in errors] == ["UNAUTHENTICATED"]
+
+
+async def test_page_limits_apply_inside_subscriptions(open_ws):
+    socket = await open_ws()
+    await socket.subscribe("subscription { productEvents { product { reviews { totalCount } } } }")
+    message = await socket.receive()
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    assert [e["extensions"]["code"] for e in errors] == ["BAD_USER_INPUT"]
+
+
+async def test_moving_a_product_out_of_a_category_reaches_that_categorys_subscribers(open_ws):
+    from tests.factories import make_category
+
+    staff = await sync_to_async(make_user)(is_staff=True)
+    old, new = await sync_to_async(make_category)(), await sync_to_async(make_category)()
+    product = await sync_to_async(make_product)(category=old)
+    socket = await open_ws()
+    await socket.subscribe(REALTIME, {"categoryIds": [_gid("Category", old.pk)]}, "OnProductEvents")
+    await socket.nothing_within(0.2)
+    await sync_to_async(catalog.product_update)(actor=staff, product=product, category_id=new.pk)
+    event = (await socket.next_data())["data"]["productEvents"]
+    assert (event["type"], event["productId"]) == ("UPDATED", _gid("Product", product.pk))
