@@ -23,6 +23,7 @@ class Context(StrawberryDjangoContext):
     revealed_user_ids: set[int] = field(default_factory=set)
     websocket: Any = None  # the Channels consumer, for subscriptions
     connection_params: Any = None  # the WebSocket connection_init payload
+    connection_authenticated: bool = False  # its `authorization` was checked and accepted
 
     @cached_property
     def loaders(self) -> Loaders:

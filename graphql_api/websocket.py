@@ -12,13 +12,40 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from strawberry.channels import GraphQLWSConsumer
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.subscriptions.protocols.graphql_ws.types import ConnectionInitMessage
 from strawberry.types.unset import UNSET
 
 from domain.accounts.authentication import AuthenticationFailed, user_from_authorization
 from graphql_api.context import Context
 
+FORBIDDEN_CLOSE_CODE = 4403
+
+
+class LegacyProtocolHandler(BaseGraphQLWSHandler):
+    """The legacy graphql-ws protocol, but a refused `connection_init` closes with 4403
+    (after the protocol's `connection_error`), as graphql-transport-ws does, instead of
+    strawberry's 1011: one close code for a bad token, whichever protocol a client speaks."""
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        payload = message.get("payload")
+        if isinstance(payload, dict):
+            self.context.connection_params = payload
+            try:
+                await self.view.on_ws_connect(self.context)
+            except ConnectionRejectionError as rejection:
+                await self.send_message({"type": "connection_error", "payload": rejection.payload})
+                await self.websocket.close(code=FORBIDDEN_CLOSE_CODE, reason="Forbidden")
+                return
+        try:
+            await super().handle_connection_init(message)
+        finally:  # a later connection_init (the legacy protocol allows one) is checked anew
+            self.context.connection_authenticated = False
+
 
 class GraphQLSubscriptionConsumer(GraphQLWSConsumer):
+    graphql_ws_handler_class = LegacyProtocolHandler
+
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault(
             "connection_init_wait_timeout",
@@ -36,6 +63,8 @@ class GraphQLSubscriptionConsumer(GraphQLWSConsumer):
         )
 
     async def on_ws_connect(self, context: Context) -> Any:
+        if context.connection_authenticated:
+            return UNSET  # already checked (LegacyProtocolHandler checks before strawberry)
         params = context.connection_params
         authorization = params.get("authorization") if isinstance(params, dict) else None
         if authorization is None:
@@ -52,4 +81,5 @@ class GraphQLSubscriptionConsumer(GraphQLWSConsumer):
             raise ConnectionRejectionError(
                 {"message": str(failure), "code": "UNAUTHENTICATED"}
             ) from None
+        context.connection_authenticated = True
         return UNSET

@@ -6,14 +6,42 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from channels.testing import WebsocketCommunicator
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
 _ids = itertools.count(1)
+
+
+async def group_size(group: str) -> int:
+    """How many channels have joined `group` on this process's channel layer."""
+    layer = get_channel_layer()
+    if isinstance(layer, InMemoryChannelLayer):
+        return len(layer.groups.get(group, {}))
+    connection = layer.connection(layer.consistent_hash(group))
+    return await connection.zcard(layer._group_key(group))
+
+
+@contextlib.asynccontextmanager
+async def joining(group: str, timeout: float = 10) -> AsyncIterator[None]:
+    """Wait, after the block, until one more subscription has joined `group`.
+
+    A subscription joins its groups, then at once asks the thread for database work for
+    its starting position; a change made through that thread after the caller's next
+    pause (`nothing_within`) is queued behind that read, so the subscription sees it as
+    live, however long the subscription took to start."""
+    before = await group_size(group)
+    yield
+    deadline = time.monotonic() + timeout
+    while await group_size(group) <= before:
+        assert time.monotonic() < deadline, f"no subscription joined {group}"
+        await asyncio.sleep(0.01)
 
 
 class GraphQLWebSocket:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -16,6 +17,7 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import pytest
+import redis
 from django.conf import settings
 from django.db import connection
 from gql import Client, gql
@@ -24,6 +26,7 @@ from gql.transport.websockets import WebsocketsTransport
 from domain.accounts.models import User
 from domain.accounts.tokens import access_token_encode
 from domain.events.models import ProductEvent
+from realtime import bus
 from tests.factories import make_product, make_user
 from tests.support.daphne import clean_env, free_port, manage, running_daphne
 from tests.support.graphql import contract_document
@@ -77,11 +80,36 @@ def _token(base_url: str, email: str) -> str:
     return access_token_encode(User.objects.get(email=email))
 
 
+def _listeners(redis_url: str, group: str) -> int:
+    """How many channels have joined `group` on the servers' channel layer."""
+    prefix = os.environ["CHANNEL_LAYER_PREFIX"]
+    with redis.Redis.from_url(redis_url) as client:
+        return client.zcard(f"{prefix}:group:{group}")
+
+
+async def _until_listening(redis_url: str, group: str, before: int) -> None:
+    """Until one more subscriber than `before` has joined `group`: after that, the server
+    reads its starting position before any later mutation reaches the database."""
+    deadline = time.monotonic() + 20
+    while await asyncio.to_thread(_listeners, redis_url, group) <= before:
+        assert time.monotonic() < deadline, f"no subscriber joined {group}"
+        await asyncio.sleep(0.02)
+
+
 async def _first_events(
-    ws_url: str, variables: dict, count: int, trigger, *, subprotocol: str
+    ws_url: str,
+    variables: dict,
+    count: int,
+    trigger,
+    *,
+    subprotocol: str,
+    listening: tuple[str, str] | None = None,
 ) -> list[dict[str, Any]]:
+    """The first `count` events of a subscription; `trigger` runs once the subscription
+    listens on the channel-layer group `listening` = (redis_url, group)."""
     transport = WebsocketsTransport(url=ws_url, subprotocols=[subprotocol])
     events: list[dict[str, Any]] = []
+    listeners_before = await asyncio.to_thread(_listeners, *listening) if listening else 0
     async with Client(transport=transport) as session:
 
         async def collect() -> None:
@@ -93,7 +121,8 @@ async def _first_events(
                     return
 
         task = asyncio.create_task(collect())
-        await asyncio.sleep(0.5)  # the subscription is listening
+        if listening:
+            await _until_listening(*listening, listeners_before)
         await asyncio.to_thread(trigger)
         await asyncio.wait_for(task, timeout=20)
     return events
@@ -123,6 +152,7 @@ def test_subscribe_then_mutate_over_http_delivers_the_event(catalog, subprotocol
                     base_url, STOCK_ADJUST, {"id": _gid("Product", catalog.pk), "d": 4}, token
                 ),
                 subprotocol=subprotocol,
+                listening=(settings.REDIS_URL, bus.product_group(catalog.pk)),
             )
         )
     assert events[0]["type"] == "STOCK_CHANGED"
@@ -143,6 +173,7 @@ def test_an_event_crosses_from_one_daphne_process_to_another(catalog):
                     second, STOCK_ADJUST, {"id": _gid("Product", catalog.pk), "d": -3}, token
                 ),
                 subprotocol=WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL,
+                listening=(settings.REDIS_URL, bus.product_group(catalog.pk)),
             )
         )
     assert [(e["type"], e["product"]["stock"]) for e in events] == [("STOCK_CHANGED", 7)]
@@ -198,6 +229,7 @@ def test_redis_down_during_a_mutation_then_the_relay_and_a_resume_deliver(catalo
                 1,
                 lambda: _post(base_url, STOCK_ADJUST, {"id": product_id, "d": 1}, token),
                 subprotocol=WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL,
+                listening=(redis_url, bus.product_group(catalog.pk)),
             )
         )[0]
         # when Redis stops and a change is made

@@ -7,7 +7,9 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from domain.catalog import services
+from realtime import bus
 from tests.factories import make_product, make_user
+from tests.realtime.conftest import joining
 from tests.support.graphql import contract_document
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -23,9 +25,10 @@ async def test_a_price_change_reaches_a_subscriber(open_ws):
     staff = await sync_to_async(make_user)(is_staff=True)
     product = await sync_to_async(make_product)(price=Decimal("10.00"), category=None)
     socket = await open_ws()
-    await socket.subscribe(
-        REALTIME, {"productIds": [_gid("Product", product.pk)]}, "OnProductEvents"
-    )
+    async with joining(bus.product_group(product.pk)):
+        await socket.subscribe(
+            REALTIME, {"productIds": [_gid("Product", product.pk)]}, "OnProductEvents"
+        )
     await socket.nothing_within(0.3)
     await sync_to_async(services.product_update)(
         actor=staff, product=product, price=Decimal("12.00")

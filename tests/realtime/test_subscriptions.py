@@ -18,8 +18,9 @@ from domain.catalog import services as catalog
 from domain.events.models import ProductEvent
 from domain.orders import services as orders
 from graphql_api.event_streams import encode_cursor
+from realtime import bus
 from tests.factories import make_product, make_user
-from tests.realtime.conftest import LEGACY_WS
+from tests.realtime.conftest import LEGACY_WS, joining
 from tests.support.graphql import contract_document
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -45,7 +46,8 @@ async def test_resume_sends_exactly_the_missed_events_then_live_ones(open_ws):
     variables = {"productIds": [_gid("Product", product.pk)], "types": ["STOCK_CHANGED"]}
     # given a subscriber that received 3 events
     socket = await open_ws()
-    await socket.subscribe(REALTIME, variables, "OnProductEvents")
+    async with joining(bus.product_group(product.pk)):
+        await socket.subscribe(REALTIME, variables, "OnProductEvents")
     await socket.nothing_within(0.2)
     for _ in range(3):
         await _adjust(staff, product, -1)
@@ -77,9 +79,10 @@ async def test_a_rolled_back_change_leaves_no_event_and_publishes_nothing(open_w
     staff = await sync_to_async(make_user)(is_staff=True)
     product = await sync_to_async(make_product)(stock=5)
     socket = await open_ws()
-    await socket.subscribe(
-        REALTIME, {"productIds": [_gid("Product", product.pk)]}, "OnProductEvents"
-    )
+    async with joining(bus.product_group(product.pk)):
+        await socket.subscribe(
+            REALTIME, {"productIds": [_gid("Product", product.pk)]}, "OnProductEvents"
+        )
     await socket.nothing_within(0.2)
 
     def fail_after_writing() -> None:
@@ -102,7 +105,8 @@ async def test_unpublished_products_events_reach_staff_only(open_ws):
         init={"authorization": f"Bearer {access_token_encode(customer)}"}
     )
     for socket in (staff_socket, customer_socket):
-        await socket.subscribe(REALTIME, {}, "OnProductEvents")
+        async with joining(bus.ALL_PRODUCTS_GROUP):
+            await socket.subscribe(REALTIME, {}, "OnProductEvents")
     await customer_socket.nothing_within(0.2)
     await _adjust(staff, draft, 1)
     event = (await staff_socket.next_data())["data"]["productEvents"]
@@ -119,7 +123,8 @@ async def test_order_events_reach_their_owner_only(open_ws):
         sockets[who.pk] = await open_ws(
             init={"authorization": f"Bearer {access_token_encode(who)}"}
         )
-        await sockets[who.pk].subscribe(REALTIME, {}, "OnMyOrderUpdates")
+        async with joining(bus.user_orders_group(who.pk)):
+            await sockets[who.pk].subscribe(REALTIME, {}, "OnMyOrderUpdates")
     await sockets[bob.pk].nothing_within(0.2)
     order = await sync_to_async(orders.order_place)(
         actor=alice, lines=[orders.OrderLineRequest(product.pk, 2)]
@@ -192,6 +197,49 @@ async def test_an_invalid_token_closes_with_4403(open_ws):
     }
 
 
+async def test_an_invalid_token_on_the_legacy_protocol_is_refused_then_closed_with_4403(open_ws):
+    socket = await open_ws(protocol=LEGACY_WS, acknowledge=False)
+    await socket.communicator.send_json_to(
+        {"type": "connection_init", "payload": {"authorization": "Bearer not-a-token"}}
+    )
+    refusal = await socket.receive()
+    assert refusal["type"] == "connection_error"
+    assert refusal["payload"]["code"] == "UNAUTHENTICATED"
+    assert await socket.communicator.receive_output(timeout=5) == {
+        "type": "websocket.close",
+        "code": 4403,
+        "reason": "Forbidden",
+    }
+
+
+async def test_a_valid_token_on_the_legacy_protocol_signs_the_connection_in(open_ws):
+    customer = await sync_to_async(make_user)()
+    product = await sync_to_async(make_product)(stock=5)
+    socket = await open_ws(protocol=LEGACY_WS, acknowledge=False)
+    await socket.communicator.send_json_to(
+        {
+            "type": "connection_init",
+            "payload": {"authorization": f"Bearer {access_token_encode(customer)}"},
+        }
+    )
+    assert (await socket.receive())["type"] == "connection_ack"
+    async with joining(bus.user_orders_group(customer.pk)):
+        await socket.communicator.send_json_to(
+            {
+                "id": "1",
+                "type": "start",
+                "payload": {"query": REALTIME, "operationName": "OnMyOrderUpdates"},
+            }
+        )
+    await socket.nothing_within(0.2)
+    order = await sync_to_async(orders.order_place)(
+        actor=customer, lines=[orders.OrderLineRequest(product.pk, 1)]
+    )
+    message = await socket.receive()
+    assert message["type"] == "data", message
+    assert message["payload"]["data"]["myOrderUpdates"]["order"]["number"] == order.number
+
+
 async def test_subscribing_before_the_acknowledgement_closes_with_4401(open_ws):
     socket = await open_ws(acknowledge=False)
     await socket.subscribe(REALTIME, {}, "OnProductEvents")
@@ -237,17 +285,18 @@ async def test_the_legacy_protocol_delivers_events_too(open_ws):
     socket = await open_ws(protocol=LEGACY_WS, acknowledge=False)
     await socket.communicator.send_json_to({"type": "connection_init", "payload": {}})
     assert (await socket.receive())["type"] == "connection_ack"
-    await socket.communicator.send_json_to(
-        {
-            "id": "1",
-            "type": "start",
-            "payload": {
-                "query": REALTIME,
-                "operationName": "OnProductEvents",
-                "variables": {"productIds": [_gid("Product", product.pk)]},
-            },
-        }
-    )
+    async with joining(bus.product_group(product.pk)):
+        await socket.communicator.send_json_to(
+            {
+                "id": "1",
+                "type": "start",
+                "payload": {
+                    "query": REALTIME,
+                    "operationName": "OnProductEvents",
+                    "variables": {"productIds": [_gid("Product", product.pk)]},
+                },
+            }
+        )
     await socket.nothing_within(0.2)
     await _adjust(staff, product, 2)
     message = await socket.receive()
@@ -259,12 +308,11 @@ async def test_a_subscriber_that_falls_behind_is_closed_with_1013(open_ws, setti
     settings.WS_MAX_PENDING_EVENTS = 2
     product = await sync_to_async(make_product)(stock=100)
     socket = await open_ws()
-    await socket.subscribe(
-        REALTIME, {"productIds": [_gid("Product", product.pk)]}, "OnProductEvents"
-    )
+    async with joining(bus.product_group(product.pk)):
+        await socket.subscribe(
+            REALTIME, {"productIds": [_gid("Product", product.pk)]}, "OnProductEvents"
+        )
     await socket.nothing_within(0.2)
-
-    from realtime import bus
 
     # Count the messages the listener takes off the layer, to know when it is behind.
     heard = 0
@@ -349,7 +397,10 @@ async def test_moving_a_product_out_of_a_category_reaches_that_categorys_subscri
     old, new = await sync_to_async(make_category)(), await sync_to_async(make_category)()
     product = await sync_to_async(make_product)(category=old)
     socket = await open_ws()
-    await socket.subscribe(REALTIME, {"categoryIds": [_gid("Category", old.pk)]}, "OnProductEvents")
+    async with joining(bus.category_group(old.pk)):
+        await socket.subscribe(
+            REALTIME, {"categoryIds": [_gid("Category", old.pk)]}, "OnProductEvents"
+        )
     await socket.nothing_within(0.2)
     await sync_to_async(catalog.product_update)(actor=staff, product=product, category_id=new.pk)
     event = (await socket.next_data())["data"]["productEvents"]
