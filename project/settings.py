@@ -171,6 +171,8 @@ JWT_REFRESH_TOKEN_TTL = env_int("JWT_REFRESH_TOKEN_TTL", 30 * 24 * 3600)  # seco
 SIGN_IN_THROTTLE_WINDOW = env_int("SIGN_IN_THROTTLE_WINDOW", 15 * 60)  # seconds
 SIGN_IN_MAX_FAILURES_PER_EMAIL = env_int("SIGN_IN_MAX_FAILURES_PER_EMAIL", 5)
 SIGN_IN_MAX_FAILURES_PER_IP = env_int("SIGN_IN_MAX_FAILURES_PER_IP", 20)
+REGISTER_THROTTLE_WINDOW = env_int("REGISTER_THROTTLE_WINDOW", 60 * 60)  # seconds
+REGISTER_MAX_PER_IP = env_int("REGISTER_MAX_PER_IP", 20)  # attempts in a window, per address
 
 # Realtime: how long the event log keeps events (a resume cursor older than this is
 # CURSOR_EXPIRED), and WebSocket limits.

@@ -38,9 +38,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:
+    """Forget this checkout's cached values. On Redis only the keys under this checkout's
+    KEY_PREFIX go: `cache.clear()` there is FLUSHDB, which would also wipe another test run,
+    a running server's cache and the channel layer's groups."""
     from django.core.cache import cache
+    from django.core.cache.backends.redis import RedisCache
 
-    cache.clear()
+    if not isinstance(cache, RedisCache) or not cache.key_prefix:
+        cache.clear()
+        return
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
 
 
 @pytest.fixture(autouse=True)

@@ -43,8 +43,19 @@ def _check_password_rules(field: str, password: str, user: User) -> None:
         ) from None
 
 
-def user_register(*, email: str, password: str, display_name: str | None = None) -> User:
-    """A new customer account. Emails are unique whatever their case."""
+def user_register(
+    *, email: str, password: str, display_name: str | None = None, client_ip: str | None = None
+) -> User:
+    """A new customer account. Emails are unique whatever their case.
+
+    An email already taken is told as such (UNIQUE), so every attempt from `client_ip`
+    counts against REGISTER_MAX_PER_IP: nobody can test many emails quickly."""
+    wait = throttling.registration_attempt(client_ip=client_ip)
+    if wait:
+        raise input_error(
+            f"Too many registrations from this address. Try again in {wait} seconds.",
+            AccountErrorCode.RATE_LIMITED,
+        )
     email = normalize_email_address(email)
     try:
         validate_email(email)

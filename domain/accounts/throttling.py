@@ -1,5 +1,6 @@
 """Brute-force protection of sign-in, counted per email and per client address in the
-cache (Redis in production) over a fixed window.
+cache (Redis in production) over a fixed window; and a cap on registrations per client
+address, which bounds how fast anyone can test which emails have accounts.
 
 An attempt is counted before the password is checked (an atomic increment), so parallel
 attempts cannot all slip under the limit while the slow hash runs; a successful sign-in
@@ -16,9 +17,9 @@ from django.conf import settings
 from django.core.cache import cache
 
 
-def _keys(kind: str, value: str) -> tuple[str, str]:
+def _keys(kind: str, value: str, scope: str = "sign-in") -> tuple[str, str]:
     digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    return f"sign-in:{kind}:{digest}:count", f"sign-in:{kind}:{digest}:start"
+    return f"{scope}:{kind}:{digest}:count", f"{scope}:{kind}:{digest}:start"
 
 
 def _subjects(email: str, client_ip: str | None) -> list[tuple[str, str, int]]:
@@ -38,16 +39,33 @@ def _count(count_key: str, start_key: str, window: int) -> int:
         return 1
 
 
+def _over_limit(count_key: str, start_key: str, limit: int, window: int) -> int:
+    """Count one; the seconds left in the window when the count is past `limit`, else 0."""
+    if _count(count_key, start_key, window) <= limit:
+        return 0
+    started = cache.get(start_key) or time.time()
+    return max(1, int(started + window - time.time() + 0.999))
+
+
 def sign_in_attempt(*, email: str, client_ip: str | None) -> int:
     """Count an attempt; the seconds to wait when it is over a limit (0: go ahead)."""
     window = settings.SIGN_IN_THROTTLE_WINDOW
-    wait = 0
-    for kind, value, limit in _subjects(email, client_ip):
-        count_key, start_key = _keys(kind, value)
-        if _count(count_key, start_key, window) > limit:
-            started = cache.get(start_key) or time.time()
-            wait = max(wait, max(1, int(started + window - time.time() + 0.999)))
-    return wait
+    return max(
+        _over_limit(*_keys(kind, value), limit, window)
+        for kind, value, limit in _subjects(email, client_ip)
+    )
+
+
+def registration_attempt(*, client_ip: str | None) -> int:
+    """Count a registration (accepted or not) from `client_ip`; the seconds to wait when
+    it is over the limit (0: go ahead). Without a known address nothing is counted."""
+    if not client_ip:
+        return 0
+    return _over_limit(
+        *_keys("ip", client_ip, scope="register"),
+        settings.REGISTER_MAX_PER_IP,
+        settings.REGISTER_THROTTLE_WINDOW,
+    )
 
 
 def sign_in_success_record(*, email: str, client_ip: str | None) -> None:

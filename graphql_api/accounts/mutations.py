@@ -93,7 +93,10 @@ class AccountMutation:
     async def register(self, info: Info, input: RegisterInput) -> RegisterPayload:
         try:
             user = await sync_to_async(services.user_register)(
-                email=input.email, password=input.password, display_name=input.display_name
+                email=input.email,
+                password=input.password,
+                display_name=input.display_name,
+                client_ip=client_ip_of(info),
             )
         except ValidationError as error:
             return RegisterPayload(errors=errors_from_validation(error))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels import DEFAULT_CHANNEL_LAYER
+from channels.layers import channel_layers
 from channels_redis.core import RedisChannelLayer
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
@@ -15,7 +16,8 @@ pytestmark = pytest.mark.redis
 
 
 def test_channel_layer_is_redis_and_delivers_a_group_message():
-    layer = get_channel_layer()
+    # A private instance of the configured layer: its receiving side belongs to this loop.
+    layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
     assert isinstance(layer, RedisChannelLayer)
 
     async def round_trip() -> dict:

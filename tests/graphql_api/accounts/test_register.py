@@ -4,17 +4,21 @@ import pytest
 
 from domain.accounts.models import User
 from tests.factories import make_user
-from tests.support.graphql import client_for, contract_document, run_graphql
+from tests.support.graphql import client_for, contract_document
 
 pytestmark = pytest.mark.django_db
 
 ACCOUNT = contract_document("account")
 
 
-def _register(**input_: str) -> dict:
-    return run_graphql(client_for(None), ACCOUNT, {"input": input_}, operation_name="Register")[
-        "data"
-    ]["register"]
+def _register(ip: str = "10.3.0.1", **input_: str) -> dict:
+    response = client_for(None).post(
+        "/graphql/",
+        {"query": ACCOUNT, "operationName": "Register", "variables": {"input": input_}},
+        content_type="application/json",
+        REMOTE_ADDR=ip,
+    )
+    return response.json()["data"]["register"]
 
 
 def test_register_creates_a_customer_and_shows_them_their_email():
@@ -65,3 +69,28 @@ def test_register_refuses_bad_input_and_creates_nothing(input_, errors):
     before = User.objects.count()
     assert _register(**input_) == {"user": None, "errors": errors}
     assert User.objects.count() == before
+
+
+def test_registrations_from_one_address_are_capped_whatever_their_outcome(settings):
+    settings.REGISTER_MAX_PER_IP = 3
+    make_user(email="taken@example.com")
+    password = "a-long-pass-phrase-9"
+    # given three attempts from one address: a probe of a taken email, a bad one, a success
+    assert _register(email="taken@example.com", password=password)["errors"][0]["code"] == (
+        "UNIQUE"
+    )
+    assert _register(email="bad", password=password)["errors"][0]["code"] == "INVALID"
+    assert _register(email="one@example.com", password=password)["errors"] == []
+    before = User.objects.count()
+    # then the fourth is refused before anything is checked, and creates nothing
+    blocked = _register(email="two@example.com", password=password)
+    assert blocked["user"] is None
+    [error] = blocked["errors"]
+    assert (error["field"], error["code"]) == (None, "RATE_LIMITED")
+    assert error["message"].startswith("Too many registrations from this address. Try again in ")
+    assert _register(email="taken@example.com", password=password)["errors"][0]["code"] == (
+        "RATE_LIMITED"
+    )
+    assert User.objects.count() == before
+    # while another address may still register
+    assert _register(ip="10.3.0.2", email="two@example.com", password=password)["errors"] == []
