@@ -122,10 +122,15 @@ async def event_stream(
     after the newest event at the start), in id order, each once.
 
     The event log is the source: live messages only say "something new"; the stream then
-    reads everything after its position from the log. Event ids are given out in commit
-    order (domain/events/services.py), so the log read after message N holds every event
-    up to N, even one whose message arrived later or never. Subscribers with the same
-    `share_key` (same filters and visibility) in this process share each read."""
+    reads everything after its position from the log. A live message can be lost (the
+    layer drops messages to a full channel, and channels-redis has lost some under load),
+    so a stream that heard nothing for WS_LOG_POLL_INTERVAL seconds reads the log anyway:
+    a lost message delays an event by at most that long, and never loses it.
+
+    Event ids are given out in commit order (domain/events/services.py), so the log read
+    after message N holds every event up to N, even one whose message arrived later or
+    never. Subscribers with the same `share_key` (same filters and visibility) in this
+    process share each read."""
     async with bus.listen(groups, max_pending=settings.WS_MAX_PENDING_EVENTS) as listener:
         listening_since = time.monotonic()
         position = after_id if after_id is not None else await db_read(latest_id)()
@@ -135,7 +140,19 @@ async def event_stream(
                 yield item[1]
         while True:
             try:
-                message, heard_at = await listener.next()
+                message, heard_at = await asyncio.wait_for(
+                    listener.next(), timeout=settings.WS_LOG_POLL_INTERVAL
+                )
+            except TimeoutError:
+                # Quiet for a while: look at the log anyway, in case a live message was
+                # lost (the layer delivers at most once), sharing a read up to a second old.
+                async for item in _catch_up(
+                    info, position, fetch_after, share_key, build, time.monotonic() - 1.0
+                ):
+                    position = item[0]
+                    if item[1] is not None:
+                        yield item[1]
+                continue
             except bus.SlowConsumer:
                 await _close(
                     info,

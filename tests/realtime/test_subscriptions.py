@@ -75,6 +75,27 @@ async def test_resume_sends_exactly_the_missed_events_then_live_ones(open_ws):
     assert await resumed.nothing_within(0.3)
 
 
+async def test_an_event_whose_live_message_is_lost_still_arrives(open_ws, settings, monkeypatch):
+    settings.WS_LOG_POLL_INTERVAL = 1
+    staff = await sync_to_async(make_user)(is_staff=True)
+    product = await sync_to_async(make_product)(stock=5)
+    socket = await open_ws()
+    async with joining(bus.product_group(product.pk)):
+        await socket.subscribe(
+            REALTIME, {"productIds": [_gid("Product", product.pk)]}, "OnProductEvents"
+        )
+    await socket.nothing_within(0.2)
+    # given a change whose message never reaches the channel layer
+    sent: list[dict] = []
+    monkeypatch.setattr(bus, "publish", lambda groups, event: sent.append(event))
+    await _adjust(staff, product, 4)
+    assert len(sent) == 1
+    # then the subscriber still gets it, from the log, within the poll interval
+    event = (await socket.next_data(timeout=5))["data"]["productEvents"]
+    assert (event["type"], event["product"]["stock"]) == ("STOCK_CHANGED", 9)
+    assert await socket.nothing_within(1.5)  # once
+
+
 async def test_a_rolled_back_change_leaves_no_event_and_publishes_nothing(open_ws):
     staff = await sync_to_async(make_user)(is_staff=True)
     product = await sync_to_async(make_product)(stock=5)
