@@ -32,6 +32,7 @@ from graphql_api.orders.mutations import OrderMutation
 from graphql_api.orders.queries import OrderQuery
 from graphql_api.orders.subscriptions import OrderSubscription
 from graphql_api.pagination import OPTIMIZER_MAX_RESULTS, PaginationRulesExtension
+from graphql_api.shared_events import SharedEventExecutionContext
 
 # Limits for hostile documents. The deepest contract document nests 6 levels.
 MAX_QUERY_DEPTH = 12
@@ -110,6 +111,7 @@ schema = ApiSchema(
     mutation=Mutation,
     subscription=Subscription,
     config=StrawberryConfig(relay_max_results=OPTIMIZER_MAX_RESULTS),
+    execution_context_class=SharedEventExecutionContext,
     # Classes or factories, never instances: instances would share state across requests.
     extensions=[
         PaginationRulesExtension,

@@ -45,6 +45,9 @@ class ProductEventPayload:
     product: ProductType | None = strawberry.field(
         description="The product now, as you may see it; null once deleted or hidden."
     )
+    # Subscribers with the same key, document and variables get one shared execution
+    # (graphql_api/shared_events.py): the event, and who is looking.
+    share_key: strawberry.Private[tuple[Any, ...] | None] = None
 
 
 def _ids(values: list[strawberry.ID] | None, type_name: str, argument: str) -> set[int]:
@@ -75,6 +78,7 @@ class CatalogSubscription:
         wanted = {t.value for t in types or []}
         after_id = decode_cursor(STREAM, after)
         staff = bool(viewer.is_authenticated and viewer.is_staff)
+        viewer_id = viewer.pk if viewer.is_authenticated else None
         if products:
             groups = [bus.product_group(pk) for pk in products]
         elif categories:
@@ -119,6 +123,7 @@ class CatalogSubscription:
                 product_id=relay.GlobalID("Product", str(message["product_id"])),
                 changed_fields=message["changed_fields"],
                 product=product,  # type: ignore[arg-type]
+                share_key=(STREAM, message["id"], viewer_id, staff),
             )
 
         async for payload in event_stream(

@@ -1,0 +1,65 @@
+"""One execution of a subscription event for every subscriber that would get the same
+answer.
+
+A product change reaches every subscriber of that product; most send the same document
+with the same variables and see the same thing (anonymous storefronts). Each used to run
+the whole selection set through GraphQL for itself, the main cost of a fan-out. A payload
+that carries a `share_key` (the event, and who is looking: the viewer's id, or none for
+anonymous callers, and the visibility role) is executed once per document, variables and
+key in this process; the other subscribers get that result.
+
+Only results without errors are handed on: a subscriber whose shared result holds errors
+executes for itself, so no error object (with its path and extensions) is ever shared.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from graphql_api.event_streams import SharedReads
+
+# Subscribers of one event reach their execution one after another over the fan-out
+# (hundreds of ms for a thousand): keep each result that long.
+_results = SharedReads(keep_for=1.0)
+
+
+def _document_key(executor: Any) -> tuple[str, str | None, str] | None:
+    operation = executor.operation
+    if operation.loc is None:
+        return None  # a document without its text: nothing to compare it by
+    variables = executor.variable_values.coerced
+    return (
+        operation.loc.source.body,
+        operation.name.value if operation.name else None,
+        repr(sorted(variables.items())),
+    )
+
+
+class SharedEventExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """strawberry's executor; subscription events with a `share_key` run once per key."""
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        share_key = getattr(self.root_value, "share_key", None)
+        document = _document_key(self) if share_key is not None else None
+        if document is None:
+            return super().execute_operation(serially)
+        return self._shared(document + tuple(share_key), serially)
+
+    async def _shared(self, key: tuple[Any, ...], serially: bool | None) -> Any:
+        own: list[Any] = []
+
+        async def execute() -> Any:
+            result = await self._own(serially)
+            own.append(result)
+            return result
+
+        result = await _results.get(key, execute)
+        if result.errors and not own:
+            return await self._own(serially)
+        return result
+
+    async def _own(self, serially: bool | None) -> Any:
+        result = super().execute_operation(serially)
+        return await result if self.is_awaitable(result) else result

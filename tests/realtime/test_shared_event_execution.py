@@ -1,0 +1,122 @@
+"""Subscribers who would get the same answer share one execution of each event; nobody
+gets an answer meant for someone else."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from asgiref.sync import sync_to_async
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from domain.accounts.tokens import access_token_encode
+from domain.catalog import services as catalog
+from graphql_api.catalog.subscriptions import ProductEventPayload
+from realtime import bus
+from tests.factories import make_product, make_user
+from tests.realtime.conftest import joining
+from tests.support.graphql import contract_document
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+REALTIME = contract_document("realtime")
+WITH_FAVORITE = """
+subscription Favorites($productIds: [ID!]) {
+  productEvents(productIds: $productIds) { cursor type product { id stock isFavorite } }
+}
+"""
+
+
+def _gid(type_name: str, pk: int) -> str:
+    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
+
+
+@pytest.fixture
+def executions(monkeypatch) -> list[object]:
+    """Each execution of a product event's selection set, shared or not."""
+    ran: list[object] = []
+    execute = StrawberryGraphQLCoreExecutionContext.execute_operation
+
+    def counted(self, serially=None):
+        if isinstance(self.root_value, ProductEventPayload):
+            ran.append(self.root_value)
+        return execute(self, serially)
+
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_operation", counted)
+    return ran
+
+
+async def _subscribe_all(sockets, document, variables, group, operation=None) -> None:
+    for socket in sockets:
+        async with joining(group):
+            await socket.subscribe(document, variables, operation)
+    await sockets[0].nothing_within(0.2)
+
+
+async def test_anonymous_subscribers_of_one_event_share_one_execution(open_ws, executions):
+    staff = await sync_to_async(make_user)(is_staff=True)
+    product = await sync_to_async(make_product)(stock=10)
+    sockets = [await open_ws() for _ in range(5)]
+    variables = {"productIds": [_gid("Product", product.pk)]}
+    await _subscribe_all(
+        sockets, REALTIME, variables, bus.product_group(product.pk), "OnProductEvents"
+    )
+    await sync_to_async(catalog.stock_adjust)(actor=staff, product=product, delta=3)
+    received = [(await socket.next_data())["data"]["productEvents"] for socket in sockets]
+    assert all(event == received[0] for event in received)
+    assert received[0]["type"] == "STOCK_CHANGED"
+    assert received[0]["product"]["stock"] == 13
+    assert len(executions) == 1
+
+
+async def test_signed_in_subscribers_each_get_their_own_answer(open_ws, executions):
+    staff = await sync_to_async(make_user)(is_staff=True)
+    fan, other = await sync_to_async(make_user)(), await sync_to_async(make_user)()
+    product = await sync_to_async(make_product)(stock=10)
+    await sync_to_async(catalog.favorite_toggle)(actor=fan, product_id=product.pk)
+    sockets = [
+        await open_ws(init={"authorization": f"Bearer {access_token_encode(user)}"})
+        for user in (fan, other)
+    ] + [await open_ws()]
+    await _subscribe_all(
+        sockets,
+        WITH_FAVORITE,
+        {"productIds": [_gid("Product", product.pk)]},
+        bus.product_group(product.pk),
+    )
+    await sync_to_async(catalog.stock_adjust)(actor=staff, product=product, delta=1)
+    favorites = [
+        (await socket.next_data())["data"]["productEvents"]["product"]["isFavorite"]
+        for socket in sockets
+    ]
+    assert favorites == [True, False, False]
+    assert len(executions) == 3
+
+
+async def test_different_documents_or_variables_are_not_shared(open_ws, executions):
+    staff = await sync_to_async(make_user)(is_staff=True)
+    product = await sync_to_async(make_product)(stock=10)
+    product_id = _gid("Product", product.pk)
+    contract, narrower, custom = await open_ws(), await open_ws(), await open_ws()
+    group = bus.product_group(product.pk)
+    await _subscribe_all(
+        [contract], REALTIME, {"productIds": [product_id]}, group, "OnProductEvents"
+    )
+    await _subscribe_all(
+        [narrower],
+        REALTIME,
+        {"productIds": [product_id], "types": ["STOCK_CHANGED"]},
+        group,
+        "OnProductEvents",
+    )
+    await _subscribe_all([custom], WITH_FAVORITE, {"productIds": [product_id]}, group)
+    await sync_to_async(catalog.stock_adjust)(actor=staff, product=product, delta=2)
+    for socket in (contract, narrower):
+        event = (await socket.next_data())["data"]["productEvents"]
+        assert (event["type"], event["product"]["stock"]) == ("STOCK_CHANGED", 12)
+    assert (await custom.next_data())["data"]["productEvents"]["product"] == {
+        "id": product_id,
+        "stock": 12,
+        "isFavorite": False,
+    }
+    assert len(executions) == 3
