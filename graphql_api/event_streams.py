@@ -7,20 +7,24 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
+import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any, ClassVar, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 
+from domain.events.publishing import event_messages_since
 from domain.events.selectors import ReplayTooLong
 from graphql_api.context import Info
 from graphql_api.errors import ApiError, ApiErrorCode
 from realtime import bus
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 SLOW_CONSUMER_CLOSE_CODE = 1013  # RFC 6455 "Try Again Later"
 TRANSPORT_LOST_CLOSE_CODE = 1012  # RFC 6455 "Service Restart"
 
@@ -75,11 +79,15 @@ class SharedReads:
     certainly includes that event.
 
     `keep_for`: seconds a successful answer stays shareable after its read ends (0: only
-    while in flight). For reads keyed by event, a short time lets the subscribers of one
-    event, which reach it one after the other, share the read."""
+    while in flight); `keep_when`, if given, must also accept the answer. For reads keyed
+    by event, a short time lets the subscribers of one event, which reach it one after the
+    other, share the read."""
 
-    def __init__(self, *, keep_for: float = 0.0) -> None:
+    def __init__(
+        self, *, keep_for: float = 0.0, keep_when: Callable[[Any], bool] | None = None
+    ) -> None:
         self.keep_for = keep_for
+        self.keep_when = keep_when
         self._loop: Any = None
         self._reads: dict[Any, tuple[float, asyncio.Future[Any]]] = {}
 
@@ -101,7 +109,12 @@ class SharedReads:
             if self._reads.get(key) is entry:
                 del self._reads[key]
 
-        if self.keep_for and not done.cancelled() and done.exception() is None:
+        if (
+            self.keep_for
+            and not done.cancelled()
+            and done.exception() is None
+            and (self.keep_when is None or self.keep_when(done.result()))
+        ):
             asyncio.get_running_loop().call_later(self.keep_for, forget)
         else:
             forget()
@@ -110,6 +123,7 @@ class SharedReads:
 async def event_stream(
     *,
     info: Info,
+    stream: str,
     groups: list[str],
     after_id: int | None,
     latest_id: Callable[[], int],
@@ -118,68 +132,118 @@ async def event_stream(
     accept: Callable[[dict[str, Any]], bool],
     build: Callable[[dict[str, Any]], Awaitable[T | None]],
 ) -> AsyncIterator[T]:
-    """Yield `build(message)` for every matching event after `after_id` (or, without one,
-    after the newest event at the start), in id order, each once.
+    """Yield `build(message)` for every matching event of `stream` after `after_id` (or,
+    without one, after the newest event at the start), in id order, each once.
 
     The event log is the source: live messages only say "something new"; the stream then
-    reads everything after its position from the log. A live message can be lost (the
-    layer drops messages to a full channel, and channels-redis has lost some under load),
-    so a stream that heard nothing for WS_LOG_POLL_INTERVAL seconds reads the log anyway:
-    a lost message delays an event by at most that long, and never loses it.
-
-    Event ids are given out in commit order (domain/events/services.py), so the log read
-    after message N holds every event up to N, even one whose message arrived later or
-    never. Subscribers with the same `share_key` (same filters and visibility) in this
-    process share each read."""
+    reads everything after its position from the log. Event ids are given out in commit
+    order (domain/events/services.py), so the log read after message N holds every event
+    up to N, even one whose message arrived later or never. A message that never arrives
+    (the layer drops messages to a full channel, and channels-redis has lost some under
+    load) is handed over by this process's `LogPoller` within WS_LOG_POLL_INTERVAL.
+    Subscribers with the same `share_key` (same filters and visibility) in this process
+    share each read."""
     async with bus.listen(groups, max_pending=settings.WS_MAX_PENDING_EVENTS) as listener:
-        listening_since = time.monotonic()
-        position = after_id if after_id is not None else await db_read(latest_id)()
-        async for item in _catch_up(info, position, fetch_after, share_key, build, listening_since):
-            position = item[0]
-            if item[1] is not None:
-                yield item[1]
-        while True:
-            try:
-                message, heard_at = await asyncio.wait_for(
-                    listener.next(), timeout=settings.WS_LOG_POLL_INTERVAL
-                )
-            except TimeoutError:
-                # Quiet for a while: look at the log anyway, in case a live message was
-                # lost (the layer delivers at most once), sharing a read up to a second old.
-                async for item in _catch_up(
-                    info, position, fetch_after, share_key, build, time.monotonic() - 1.0
-                ):
-                    position = item[0]
-                    if item[1] is not None:
-                        yield item[1]
-                continue
-            except bus.SlowConsumer:
-                await _close(
-                    info,
-                    SLOW_CONSUMER_CLOSE_CODE,
-                    "Too slow to keep up: reconnect and resume from your last cursor.",
-                )
-                return
-            except bus.TransportLost:
-                await _close(
-                    info,
-                    TRANSPORT_LOST_CLOSE_CODE,
-                    "Live updates interrupted: reconnect and resume from your last cursor.",
-                )
-                return
-            if message["id"] <= position or not accept(message):
-                continue
-            # A read that started after anyone in this process received this event's message
-            # started after its commit, so it holds the event: such a read may be shared.
-            first_heard = _first_heard.setdefault((message["stream"], message["id"]), heard_at)
-            if len(_first_heard) > FIRST_HEARD_MEMORY:
-                _first_heard.pop(next(iter(_first_heard)))
+        with LogPoller.watching(stream, latest_id):
+            listening_since = time.monotonic()
+            position = after_id if after_id is not None else await db_read(latest_id)()
             async for item in _catch_up(
-                info, position, fetch_after, share_key, build, min(first_heard, heard_at)
+                info, position, fetch_after, share_key, build, listening_since
             ):
                 position = item[0]
                 if item[1] is not None:
                     yield item[1]
+            while True:
+                try:
+                    message, heard_at = await listener.next()
+                except bus.SlowConsumer:
+                    await _close(
+                        info,
+                        SLOW_CONSUMER_CLOSE_CODE,
+                        "Too slow to keep up: reconnect and resume from your last cursor.",
+                    )
+                    return
+                except bus.TransportLost:
+                    await _close(
+                        info,
+                        TRANSPORT_LOST_CLOSE_CODE,
+                        "Live updates interrupted: reconnect and resume from your last cursor.",
+                    )
+                    return
+                if message["id"] <= position or not accept(message):
+                    continue
+                # A read that started after anyone in this process received this event's
+                # message started after its commit, so it holds the event: it may be shared.
+                first_heard = _first_heard.setdefault((message["stream"], message["id"]), heard_at)
+                if len(_first_heard) > FIRST_HEARD_MEMORY:
+                    _first_heard.pop(next(iter(_first_heard)))
+                async for item in _catch_up(
+                    info, position, fetch_after, share_key, build, min(first_heard, heard_at)
+                ):
+                    position = item[0]
+                    if item[1] is not None:
+                        yield item[1]
+
+
+class LogPoller:
+    """One per stream and event loop while that stream has subscribers: every
+    WS_LOG_POLL_INTERVAL seconds it reads the events committed since its last look (one
+    query, whatever the number of subscribers) and hands each to this process's listeners
+    of its groups (`bus.deliver_locally`). A listener drops what it heard already, so only
+    events whose live message was lost cost anything; they arrive at most an interval late.
+    An interval of 0 or less turns the poller off."""
+
+    BATCH = 1000
+    _running: ClassVar[dict[tuple[Any, str], LogPoller]] = {}
+
+    def __init__(self, stream: str, latest_id: Callable[[], int]) -> None:
+        self.stream = stream
+        self.latest_id = latest_id
+        self.watchers = 0
+        self.task: asyncio.Task[None] | None = None
+
+    @classmethod
+    @contextlib.contextmanager
+    def watching(cls, stream: str, latest_id: Callable[[], int]) -> Iterator[None]:
+        """Keep `stream`'s poller of this event loop running for the block."""
+        if settings.WS_LOG_POLL_INTERVAL <= 0:
+            yield
+            return
+        key = (asyncio.get_running_loop(), stream)
+        poller = cls._running.get(key)
+        if poller is None or poller.task is None or poller.task.done():
+            poller = cls._running[key] = cls(stream, latest_id)
+            poller.task = asyncio.create_task(poller.run())
+        poller.watchers += 1
+        try:
+            yield
+        finally:
+            poller.watchers -= 1
+            if poller.watchers == 0 and poller.task is not None:
+                poller.task.cancel()
+                if cls._running.get(key) is poller:
+                    del cls._running[key]
+
+    async def run(self) -> None:
+        last_id = await db_read(self.latest_id)()
+        while True:
+            await asyncio.sleep(settings.WS_LOG_POLL_INTERVAL)
+            try:
+                while True:
+                    batch = await db_read(event_messages_since)(
+                        stream=self.stream, after_id=last_id, limit=self.BATCH
+                    )
+                    for groups, message in batch:
+                        bus.deliver_locally(groups, message)
+                        last_id = message["id"]
+                    if len(batch) < self.BATCH:
+                        break
+            except Exception:
+                logger.warning(
+                    "event log poll of %s failed; next try in an interval",
+                    self.stream,
+                    exc_info=True,
+                )
 
 
 # Kept a second: "the log after N" read once serves every subscriber at N that heard of its

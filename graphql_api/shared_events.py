@@ -4,9 +4,11 @@ answer.
 A product change reaches every subscriber of that product; most send the same document
 with the same variables and see the same thing (anonymous storefronts). Each used to run
 the whole selection set through GraphQL for itself, the main cost of a fan-out. A payload
-that carries a `share_key` (the event, and who is looking: the viewer's id, or none for
-anonymous callers, and the visibility role) is executed once per document, variables and
-key in this process; the other subscribers get that result.
+that carries a `share_key` (the event, and whom its subscription started for) is executed
+once per key, document, variables and viewer (read from the context at execution: the
+viewer's id, or none for anonymous callers, and the staff role) in this process; the
+other subscribers get that result. A connection whose context reveals more than its
+viewer may see (`revealed_user_ids`) never shares.
 
 Only results without errors are handed on: a subscriber whose shared result holds errors
 executes for itself, so no error object (with its path and extensions) is ever shared.
@@ -21,8 +23,8 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from graphql_api.event_streams import SharedReads
 
 # Subscribers of one event reach their execution one after another over the fan-out
-# (hundreds of ms for a thousand): keep each result that long.
-_results = SharedReads(keep_for=1.0)
+# (hundreds of ms for a thousand): keep each result that long, unless it holds errors.
+_results = SharedReads(keep_for=1.0, keep_when=lambda result: not result.errors)
 
 
 def _document_key(executor: Any) -> tuple[str, str | None, str] | None:
@@ -37,15 +39,30 @@ def _document_key(executor: Any) -> tuple[str, str | None, str] | None:
     )
 
 
+def _viewer_key(context: Any) -> tuple[Any, bool] | None:
+    """Who the execution answers, as it reads the context now (the viewer of a connection
+    can differ from the one its subscription started with); None: never share."""
+    if getattr(context, "revealed_user_ids", None):
+        return None  # this connection may see more than its viewer may (tokenCreate on it)
+    viewer = getattr(context, "viewer", None)
+    if viewer is None or not viewer.is_authenticated:
+        return (None, False)
+    return (viewer.pk, bool(viewer.is_staff))
+
+
 class SharedEventExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    """strawberry's executor; subscription events with a `share_key` run once per key."""
+    """strawberry's executor; subscription events with a `share_key` run once per key,
+    document, variables and viewer."""
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         share_key = getattr(self.root_value, "share_key", None)
-        document = _document_key(self) if share_key is not None else None
-        if document is None:
+        if share_key is None:
             return super().execute_operation(serially)
-        return self._shared(document + tuple(share_key), serially)
+        document = _document_key(self)
+        viewer = _viewer_key(self.context_value)
+        if document is None or viewer is None:
+            return super().execute_operation(serially)
+        return self._shared((*document, *viewer, *share_key), serially)
 
     async def _shared(self, key: tuple[Any, ...], serially: bool | None) -> Any:
         own: list[Any] = []

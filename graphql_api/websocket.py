@@ -25,9 +25,14 @@ FORBIDDEN_CLOSE_CODE = 4403
 class LegacyProtocolHandler(BaseGraphQLWSHandler):
     """The legacy graphql-ws protocol, but a refused `connection_init` closes with 4403
     (after the protocol's `connection_error`), as graphql-transport-ws does, instead of
-    strawberry's 1011: one close code for a bad token, whichever protocol a client speaks."""
+    strawberry's 1011: one close code for a bad token, whichever protocol a client speaks.
+    And, as there, a second `connection_init` closes with 4429: a connection's viewer never
+    changes under its running subscriptions."""
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        if self.connection_acknowledged:  # one viewer per connection, as graphql-transport-ws
+            await self.websocket.close(code=4429, reason="Too many initialisation requests")
+            return
         payload = message.get("payload")
         if isinstance(payload, dict):
             self.context.connection_params = payload
@@ -37,10 +42,7 @@ class LegacyProtocolHandler(BaseGraphQLWSHandler):
                 await self.send_message({"type": "connection_error", "payload": rejection.payload})
                 await self.websocket.close(code=FORBIDDEN_CLOSE_CODE, reason="Forbidden")
                 return
-        try:
-            await super().handle_connection_init(message)
-        finally:  # a later connection_init (the legacy protocol allows one) is checked anew
-            self.context.connection_authenticated = False
+        await super().handle_connection_init(message)
 
 
 class GraphQLSubscriptionConsumer(GraphQLWSConsumer):

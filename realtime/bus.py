@@ -2,7 +2,8 @@
 
 A leaf: it knows group names, message shapes and the layer, nothing of the domain or of
 GraphQL. A group send is at most once and the layer drops messages when a channel is full,
-so delivery is guaranteed by the event log (replay by cursor), not by this module.
+so delivery is guaranteed by the event log (replay by cursor, and a poller that hands
+events to this process's listeners with `deliver_locally`), not by the layer.
 """
 
 from __future__ import annotations
@@ -64,8 +65,12 @@ class TransportLost(Exception):
 _WAKE: dict[str, Any] = {}
 
 
+SEEN_MEMORY = 1024  # event ids a listener remembers having heard, to drop a second copy
+
+
 class Listener:
-    """Events of the groups listened to, in arrival order, at most `max_pending` waiting."""
+    """Events of the groups listened to, in arrival order, each once, at most `max_pending`
+    waiting."""
 
     def __init__(self, max_pending: int) -> None:
         self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=max_pending + 1)
@@ -73,8 +78,15 @@ class Listener:
         self.overflowed = False
         self.lost: BaseException | None = None
         self.heard_at: dict[int, float] = {}  # event id -> when this listener received it
+        self._seen: dict[tuple[Any, Any], None] = {}  # (stream, id), oldest first
 
     def offer(self, event: dict[str, Any]) -> None:
+        key = (event.get("stream"), event.get("id"))
+        if key in self._seen:
+            return  # heard already, from the layer or from `deliver_locally`
+        self._seen[key] = None
+        if len(self._seen) > SEEN_MEMORY:
+            del self._seen[next(iter(self._seen))]
         if self.queue.qsize() >= self.max_pending:
             self.overflowed = True
             self._wake()
@@ -102,6 +114,20 @@ class Listener:
         event = await self.queue.get()
         self._check()
         return event, self.heard_at.pop(event.get("id", 0), time.monotonic())
+
+
+# This process's listeners by group, for `deliver_locally`.
+_local_listeners: dict[str, set[Listener]] = {}
+
+
+def deliver_locally(groups: Iterable[str], event: dict[str, Any]) -> int:
+    """Offer `event` to this process's listeners of `groups`, as if the layer had delivered
+    it: the second path for a message the layer lost (a listener drops a copy it has heard).
+    Returns to how many listeners it was offered."""
+    listeners = {listener for group in groups for listener in _local_listeners.get(group, ())}
+    for listener in listeners:
+        listener.offer(event)
+    return len(listeners)
 
 
 async def _retrying(call: Any, delays: tuple[float, ...] = RECEIVE_RETRY_DELAYS) -> Any:
@@ -148,9 +174,17 @@ async def listen(
                 listener.offer(message["event"])
 
     task = asyncio.create_task(pump())
+    for group in groups:
+        _local_listeners.setdefault(group, set()).add(listener)
     try:
         yield listener
     finally:
+        for group in groups:
+            members = _local_listeners.get(group)
+            if members is not None:
+                members.discard(listener)
+                if not members:
+                    del _local_listeners[group]
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task

@@ -7,6 +7,7 @@ service is not in use; with REQUIRE_SERVICES=1 a missing service fails the run i
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from django.conf import settings
@@ -48,7 +49,8 @@ def _clear_cache() -> None:
         cache.clear()
         return
     client = cache._cache.get_client(write=True)
-    keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+    prefix = re.sub(r"([\\*?\[\]])", r"\\\1", cache.key_prefix)  # glob-escaped
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
     if keys:
         client.delete(*keys)
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import time
 
 from django.conf import settings
 from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
 
 
 def _keys(kind: str, value: str, scope: str = "sign-in") -> tuple[str, str]:
@@ -61,11 +64,15 @@ def registration_attempt(*, client_ip: str | None) -> int:
     it is over the limit (0: go ahead). Without a known address nothing is counted."""
     if not client_ip:
         return 0
-    return _over_limit(
-        *_keys("ip", client_ip, scope="register"),
-        settings.REGISTER_MAX_PER_IP,
-        settings.REGISTER_THROTTLE_WINDOW,
-    )
+    try:
+        return _over_limit(
+            *_keys("ip", client_ip, scope="register"),
+            settings.REGISTER_MAX_PER_IP,
+            settings.REGISTER_THROTTLE_WINDOW,
+        )
+    except Exception:  # the cache is down: registering matters more than the cap
+        logger.warning("registration throttle unavailable; attempt let through", exc_info=True)
+        return 0
 
 
 def sign_in_success_record(*, email: str, client_ip: str | None) -> None:

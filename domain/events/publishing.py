@@ -48,6 +48,22 @@ def order_event_message(event: OrderEvent) -> dict[str, Any]:
     }
 
 
+_MODELS_BY_STREAM: dict[str, type[ProductEvent] | type[OrderEvent]] = {
+    "product": ProductEvent,
+    "order": OrderEvent,
+}
+
+
+def event_messages_since(
+    *, stream: str, after_id: int, limit: int
+) -> list[tuple[list[str], dict[str, Any]]]:
+    """(groups, message) of the committed events of `stream` ("product" or "order") after
+    `after_id`, oldest first, at most `limit`: what their live messages said, or would have
+    said if publishing failed."""
+    events = _MODELS_BY_STREAM[stream].objects.filter(id__gt=after_id).order_by("id")[:limit]
+    return [_groups_and_message(event) for event in events]
+
+
 def _groups_and_message(event: ProductEvent | OrderEvent) -> tuple[list[str], dict[str, Any]]:
     if isinstance(event, ProductEvent):
         groups = [bus.ALL_PRODUCTS_GROUP, bus.product_group(event.product_id)]

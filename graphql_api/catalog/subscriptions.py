@@ -128,6 +128,7 @@ class CatalogSubscription:
 
         async for payload in event_stream(
             info=info,
+            stream=STREAM,
             groups=groups,
             after_id=after_id,
             latest_id=product_event_latest_id,

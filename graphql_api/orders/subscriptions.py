@@ -65,6 +65,7 @@ class OrderSubscription:
 
         async for payload in event_stream(
             info=info,
+            stream=STREAM,
             groups=[bus.user_orders_group(viewer.pk)],
             after_id=after_id,
             latest_id=order_event_latest_id,

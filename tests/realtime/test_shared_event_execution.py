@@ -13,8 +13,8 @@ from domain.accounts.tokens import access_token_encode
 from domain.catalog import services as catalog
 from graphql_api.catalog.subscriptions import ProductEventPayload
 from realtime import bus
-from tests.factories import make_product, make_user
-from tests.realtime.conftest import joining
+from tests.factories import make_product, make_review, make_user
+from tests.realtime.conftest import LEGACY_WS, joining
 from tests.support.graphql import contract_document
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -120,3 +120,61 @@ async def test_different_documents_or_variables_are_not_shared(open_ws, executio
         "isFavorite": False,
     }
     assert len(executions) == 3
+
+
+WITH_AUTHOR_EMAILS = """
+subscription Authors($productIds: [ID!]) {
+  productEvents(productIds: $productIds) {
+    product { reviews(first: 5) { edges { node { author { email } } } } }
+  }
+}
+"""
+
+
+async def test_a_connection_that_signed_in_over_itself_never_shares_what_it_may_see(
+    open_ws, executions
+):
+    staff = await sync_to_async(make_user)(is_staff=True)
+    alice = await sync_to_async(make_user)(email="alice@example.com", password="a-pass-phrase-9")
+    product = await sync_to_async(make_product)(stock=10)
+    await sync_to_async(make_review)(product=product, author=alice)
+    # given an anonymous connection on which alice signs in (tokenCreate reveals her email
+    # to this connection), and another anonymous connection
+    hers, theirs = await open_ws(), await open_ws()
+    await hers.subscribe(
+        'mutation { tokenCreate(email: "alice@example.com", password: "a-pass-phrase-9") '
+        "{ errors { code } } }"
+    )
+    assert (await hers.next_data())["data"]["tokenCreate"]["errors"] == []
+    assert (await hers.receive())["type"] == "complete"
+    await _subscribe_all(
+        [hers, theirs],
+        WITH_AUTHOR_EMAILS,
+        {"productIds": [_gid("Product", product.pk)]},
+        bus.product_group(product.pk),
+    )
+    await sync_to_async(catalog.stock_adjust)(actor=staff, product=product, delta=1)
+
+    def emails(payload: dict) -> list:
+        edges = payload["data"]["productEvents"]["product"]["reviews"]["edges"]
+        return [edge["node"]["author"]["email"] for edge in edges]
+
+    # then each gets its own answer: the other connection never sees alice's email
+    assert emails(await hers.next_data()) == ["alice@example.com"]
+    assert emails(await theirs.next_data()) == [None]
+    assert len(executions) == 2
+
+
+async def test_a_second_connection_init_on_the_legacy_protocol_closes_with_4429(open_ws):
+    fan = await sync_to_async(make_user)()
+    socket = await open_ws(protocol=LEGACY_WS, acknowledge=False)
+    await socket.communicator.send_json_to({"type": "connection_init", "payload": {}})
+    assert (await socket.receive())["type"] == "connection_ack"
+    await socket.communicator.send_json_to(
+        {
+            "type": "connection_init",
+            "payload": {"authorization": f"Bearer {access_token_encode(fan)}"},
+        }
+    )
+    output = await socket.communicator.receive_output(timeout=5)
+    assert (output["type"], output["code"]) == ("websocket.close", 4429)

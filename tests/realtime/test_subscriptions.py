@@ -96,6 +96,58 @@ async def test_an_event_whose_live_message_is_lost_still_arrives(open_ws, settin
     assert await socket.nothing_within(1.5)  # once
 
 
+async def test_a_lost_message_arrives_although_other_events_keep_coming(
+    open_ws, settings, monkeypatch
+):
+    settings.WS_LOG_POLL_INTERVAL = 1
+    staff = await sync_to_async(make_user)(is_staff=True)
+    product = await sync_to_async(make_product)(stock=5, price=Decimal("10.00"))
+    socket = await open_ws()
+    async with joining(bus.product_group(product.pk)):
+        await socket.subscribe(
+            REALTIME,
+            {"productIds": [_gid("Product", product.pk)], "types": ["PRICE_CHANGED"]},
+            "OnProductEvents",
+        )
+    await socket.nothing_within(0.2)
+    # given a price change whose message is lost
+    publish = bus.publish
+    monkeypatch.setattr(bus, "publish", lambda groups, event: None)
+    await sync_to_async(catalog.product_update)(
+        actor=staff, product=product, price=Decimal("12.00")
+    )
+    monkeypatch.setattr(bus, "publish", publish)
+    # when stock changes (which this subscriber does not want) keep arriving
+    for _ in range(4):
+        await _adjust(staff, product, 1)
+        await asyncio.sleep(0.3)
+    # then the price change arrives anyway
+    event = (await socket.next_data(timeout=5))["data"]["productEvents"]
+    assert (event["type"], event["product"]["price"]) == ("PRICE_CHANGED", "12.00")
+
+
+async def test_one_log_poller_per_stream_serves_every_subscription_and_stops_with_them(
+    open_ws,
+):
+    from graphql_api.event_streams import LogPoller
+
+    products = [await sync_to_async(make_product)() for _ in range(5)]
+    sockets = [await open_ws() for _ in products]
+    for socket, product in zip(sockets, products, strict=True):
+        async with joining(bus.product_group(product.pk)):
+            await socket.subscribe(
+                REALTIME, {"productIds": [_gid("Product", product.pk)]}, "OnProductEvents"
+            )
+    loop = asyncio.get_running_loop()
+    pollers = [poller for (on, _), poller in LogPoller._running.items() if on is loop]
+    assert [(p.stream, p.watchers) for p in pollers] == [("product", 5)]
+    for socket in sockets:
+        await socket.close()
+    await asyncio.sleep(0.1)
+    assert not [key for key in LogPoller._running if key[0] is loop]
+    assert pollers[0].task.cancelled() or pollers[0].task.done()
+
+
 async def test_a_rolled_back_change_leaves_no_event_and_publishes_nothing(open_ws):
     staff = await sync_to_async(make_user)(is_staff=True)
     product = await sync_to_async(make_product)(stock=5)
