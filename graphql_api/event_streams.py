@@ -139,8 +139,8 @@ async def event_stream(
     reads everything after its position from the log. Event ids are given out in commit
     order (domain/events/services.py), so the log read after message N holds every event
     up to N, even one whose message arrived later or never. A message that never arrives
-    (the layer drops messages to a full channel, and channels-redis has lost some under
-    load) is handed over by this process's `LogPoller` within WS_LOG_POLL_INTERVAL.
+    (the layer drops messages to a full channel; a Redis restart forgets the groups) is
+    handed over by this process's `LogPoller` within WS_LOG_POLL_INTERVAL.
     Subscribers with the same `share_key` (same filters and visibility) in this process
     share each read."""
     async with bus.listen(groups, max_pending=settings.WS_MAX_PENDING_EVENTS) as listener:

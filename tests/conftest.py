@@ -42,8 +42,10 @@ def _clear_cache() -> None:
     """Forget this checkout's cached values. On Redis only the keys under this checkout's
     KEY_PREFIX go: `cache.clear()` there is FLUSHDB, which would also wipe another test run,
     a running server's cache and the channel layer's groups."""
-    from django.core.cache import cache
+    from django.core.cache import caches
     from django.core.cache.backends.redis import RedisCache
+
+    cache = caches["default"]  # the backend itself (`django.core.cache.cache` is a proxy)
 
     if not isinstance(cache, RedisCache) or not cache.key_prefix:
         cache.clear()
