@@ -32,6 +32,15 @@ def _gid(type_name: str, pk: int) -> str:
     return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
 
 
+async def _subscribe_to_product(socket, product, **variables) -> None:
+    """Subscribe to `product`'s events (OnProductEvents) and wait until it listens."""
+    async with joining(bus.product_group(product.pk)):
+        await socket.subscribe(
+            REALTIME, {"productIds": [_gid("Product", product.pk)], **variables}, "OnProductEvents"
+        )
+    await socket.nothing_within(0.2)
+
+
 async def _events(socket, count: int) -> list[dict]:
     return [(await socket.next_data())["data"] for _ in range(count)]
 
@@ -80,11 +89,7 @@ async def test_an_event_whose_live_message_is_lost_still_arrives(open_ws, settin
     staff = await sync_to_async(make_user)(is_staff=True)
     product = await sync_to_async(make_product)(stock=5)
     socket = await open_ws()
-    async with joining(bus.product_group(product.pk)):
-        await socket.subscribe(
-            REALTIME, {"productIds": [_gid("Product", product.pk)]}, "OnProductEvents"
-        )
-    await socket.nothing_within(0.2)
+    await _subscribe_to_product(socket, product)
     # given a change whose message never reaches the channel layer
     sent: list[dict] = []
     monkeypatch.setattr(bus, "publish", lambda groups, event: sent.append(event))
@@ -103,13 +108,7 @@ async def test_a_lost_message_arrives_although_other_events_keep_coming(
     staff = await sync_to_async(make_user)(is_staff=True)
     product = await sync_to_async(make_product)(stock=5, price=Decimal("10.00"))
     socket = await open_ws()
-    async with joining(bus.product_group(product.pk)):
-        await socket.subscribe(
-            REALTIME,
-            {"productIds": [_gid("Product", product.pk)], "types": ["PRICE_CHANGED"]},
-            "OnProductEvents",
-        )
-    await socket.nothing_within(0.2)
+    await _subscribe_to_product(socket, product, types=["PRICE_CHANGED"])
     # given a price change whose message is lost
     publish = bus.publish
     monkeypatch.setattr(bus, "publish", lambda groups, event: None)
@@ -152,11 +151,7 @@ async def test_a_rolled_back_change_leaves_no_event_and_publishes_nothing(open_w
     staff = await sync_to_async(make_user)(is_staff=True)
     product = await sync_to_async(make_product)(stock=5)
     socket = await open_ws()
-    async with joining(bus.product_group(product.pk)):
-        await socket.subscribe(
-            REALTIME, {"productIds": [_gid("Product", product.pk)]}, "OnProductEvents"
-        )
-    await socket.nothing_within(0.2)
+    await _subscribe_to_product(socket, product)
 
     def fail_after_writing() -> None:
         with transaction.atomic():
@@ -381,11 +376,7 @@ async def test_a_subscriber_that_falls_behind_is_closed_with_1013(open_ws, setti
     settings.WS_MAX_PENDING_EVENTS = 2
     product = await sync_to_async(make_product)(stock=100)
     socket = await open_ws()
-    async with joining(bus.product_group(product.pk)):
-        await socket.subscribe(
-            REALTIME, {"productIds": [_gid("Product", product.pk)]}, "OnProductEvents"
-        )
-    await socket.nothing_within(0.2)
+    await _subscribe_to_product(socket, product)
 
     # Count the messages the listener takes off the layer, to know when it is behind.
     heard = 0
