@@ -225,10 +225,12 @@ class LogPoller:
                     del cls._running[key]
 
     async def run(self) -> None:
-        last_id = await db_read(self.latest_id)()
+        last_id: int | None = None
         while True:
-            await asyncio.sleep(settings.WS_LOG_POLL_INTERVAL)
             try:
+                if last_id is None:  # from the newest event when the poller starts
+                    last_id = await db_read(self.latest_id)()
+                await asyncio.sleep(settings.WS_LOG_POLL_INTERVAL)
                 while True:
                     batch = await db_read(event_messages_since)(
                         stream=self.stream, after_id=last_id, limit=self.BATCH
@@ -244,6 +246,7 @@ class LogPoller:
                     self.stream,
                     exc_info=True,
                 )
+                await asyncio.sleep(settings.WS_LOG_POLL_INTERVAL)
 
 
 # Kept a second: "the log after N" read once serves every subscriber at N that heard of its
