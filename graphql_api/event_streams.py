@@ -10,6 +10,7 @@ import binascii
 import contextlib
 import logging
 import time
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, ClassVar, TypeVar
 
@@ -144,15 +145,18 @@ async def event_stream(
     Subscribers with the same `share_key` (same filters and visibility) in this process
     share each read."""
     async with bus.listen(groups, max_pending=settings.WS_MAX_PENDING_EVENTS) as listener:
-        with LogPoller.watching(stream, latest_id):
+        with LogPoller.watching(stream) as poller:
             listening_since = time.monotonic()
             position = after_id if after_id is not None else await db_read(latest_id)()
             async for item in _catch_up(
                 info, position, fetch_after, share_key, build, listening_since
             ):
-                position = item[0]
+                position = listener.floor = item[0]
                 if item[1] is not None:
                     yield item[1]
+            listener.floor = position
+            if poller is not None:
+                poller.start_after(position)
             while True:
                 try:
                     message, heard_at = await listener.next()
@@ -170,7 +174,9 @@ async def event_stream(
                         "Live updates interrupted: reconnect and resume from your last cursor.",
                     )
                     return
-                if message["id"] <= position or not accept(message):
+                if message["id"] <= position:
+                    continue
+                if not message.get(bus.WAKE_MESSAGE) and not accept(message):
                     continue
                 # A read that started after anyone in this process received this event's
                 # message started after its commit, so it holds the event: it may be shared.
@@ -180,73 +186,92 @@ async def event_stream(
                 async for item in _catch_up(
                     info, position, fetch_after, share_key, build, min(first_heard, heard_at)
                 ):
-                    position = item[0]
+                    position = listener.floor = item[0]
                     if item[1] is not None:
                         yield item[1]
+                if message.get(bus.WAKE_MESSAGE):
+                    # the log was read after the poller saw this id: nothing up to it is left
+                    position = listener.floor = max(position, message["id"])
 
 
 class LogPoller:
     """One per stream and event loop while that stream has subscribers: every
-    WS_LOG_POLL_INTERVAL seconds it reads the events committed since its last look (one
-    query, whatever the number of subscribers) and hands each to this process's listeners
-    of its groups (`bus.deliver_locally`). A listener drops what it heard already, so only
-    events whose live message was lost cost anything; they arrive at most an interval late.
-    An interval of 0 or less turns the poller off."""
+    WS_LOG_POLL_INTERVAL seconds it reads which groups have events since its last look
+    (one query, whatever the number of subscribers) and wakes this loop's listeners of
+    those groups that have not seen that far (`bus.wake_locally`): only subscriptions
+    whose live message was lost read the log again, at most an interval late. It starts
+    from the lowest position of the subscriptions that watch it. An interval of 0 or less
+    turns the poller off."""
 
     BATCH = 1000
-    _running: ClassVar[dict[tuple[Any, str], LogPoller]] = {}
+    _running: ClassVar[weakref.WeakKeyDictionary[Any, dict[str, LogPoller]]] = (
+        weakref.WeakKeyDictionary()
+    )
 
-    def __init__(self, stream: str, latest_id: Callable[[], int]) -> None:
+    def __init__(self, stream: str) -> None:
         self.stream = stream
-        self.latest_id = latest_id
         self.watchers = 0
+        self.last_id: int | None = None
         self.task: asyncio.Task[None] | None = None
 
     @classmethod
+    def running(cls, stream: str) -> LogPoller | None:
+        """This event loop's poller of `stream`, if any."""
+        return cls._running.get(asyncio.get_running_loop(), {}).get(stream)
+
+    @classmethod
     @contextlib.contextmanager
-    def watching(cls, stream: str, latest_id: Callable[[], int]) -> Iterator[None]:
+    def watching(cls, stream: str) -> Iterator[LogPoller | None]:
         """Keep `stream`'s poller of this event loop running for the block."""
         if settings.WS_LOG_POLL_INTERVAL <= 0:
-            yield
+            yield None
             return
-        key = (asyncio.get_running_loop(), stream)
-        poller = cls._running.get(key)
+        pollers = cls._running.setdefault(asyncio.get_running_loop(), {})
+        poller = pollers.get(stream)
         if poller is None or poller.task is None or poller.task.done():
-            poller = cls._running[key] = cls(stream, latest_id)
+            poller = pollers[stream] = cls(stream)
             poller.task = asyncio.create_task(poller.run())
         poller.watchers += 1
         try:
-            yield
+            yield poller
         finally:
             poller.watchers -= 1
             if poller.watchers == 0 and poller.task is not None:
                 poller.task.cancel()
-                if cls._running.get(key) is poller:
-                    del cls._running[key]
+                if pollers.get(stream) is poller:
+                    del pollers[stream]
+
+    def start_after(self, position: int) -> None:
+        """A watcher has read the log up to `position`: poll from there at the latest
+        (reading a few events again only wakes nobody)."""
+        self.last_id = position if self.last_id is None else min(self.last_id, position)
 
     async def run(self) -> None:
-        last_id: int | None = None
         while True:
+            await asyncio.sleep(settings.WS_LOG_POLL_INTERVAL)
+            if self.last_id is None:
+                continue  # no watcher has its position yet
             try:
-                if last_id is None:  # from the newest event when the poller starts
-                    last_id = await db_read(self.latest_id)()
-                await asyncio.sleep(settings.WS_LOG_POLL_INTERVAL)
                 while True:
                     batch = await db_read(event_messages_since)(
-                        stream=self.stream, after_id=last_id, limit=self.BATCH
+                        stream=self.stream, after_id=self.last_id, limit=self.BATCH
                     )
+                    newest_by_group: dict[str, int] = {}
                     for groups, message in batch:
-                        bus.deliver_locally(groups, message)
-                        last_id = message["id"]
+                        for group in groups:
+                            newest_by_group[group] = message["id"]
+                    if batch:
+                        bus.wake_locally(self.stream, newest_by_group)
+                        self.last_id = max(self.last_id, batch[-1][1]["id"])
                     if len(batch) < self.BATCH:
                         break
+                    await asyncio.sleep(0)
             except Exception:
                 logger.warning(
                     "event log poll of %s failed; next try in an interval",
                     self.stream,
                     exc_info=True,
                 )
-                await asyncio.sleep(settings.WS_LOG_POLL_INTERVAL)
 
 
 # Kept a second: "the log after N" read once serves every subscriber at N that heard of its

@@ -16,6 +16,7 @@ executes for itself, so no error object (with its path and extensions) is ever s
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -27,11 +28,23 @@ from graphql_api.event_streams import SharedReads
 _results = SharedReads(keep_for=1.0, keep_when=lambda result: not result.errors)
 
 
+_PLAIN = (str, int, float, bool, type(None), enum.Enum)
+
+
+def _plain(value: Any) -> bool:
+    """Compared by `repr` faithfully: scalars, enums, and lists and dicts of them."""
+    if isinstance(value, list | tuple):
+        return all(_plain(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(key, str) and _plain(item) for key, item in value.items())
+    return isinstance(value, _PLAIN)
+
+
 def _document_key(executor: Any) -> tuple[str, str | None, str] | None:
     operation = executor.operation
-    if operation.loc is None:
-        return None  # a document without its text: nothing to compare it by
     variables = executor.variable_values.coerced
+    if operation.loc is None or not _plain(variables):
+        return None  # nothing faithful to compare it by: do not share
     return (
         operation.loc.source.body,
         operation.name.value if operation.name else None,
@@ -42,12 +55,18 @@ def _document_key(executor: Any) -> tuple[str, str | None, str] | None:
 def _viewer_key(context: Any) -> tuple[Any, bool] | None:
     """Who the execution answers, as it reads the context now (the viewer of a connection
     can differ from the one its subscription started with); None: never share."""
+    if getattr(context, "request", None) is not None:
+        return None  # over HTTP: answers may depend on the request (host, cookies)
     if getattr(context, "revealed_user_ids", None):
         return None  # this connection may see more than its viewer may (tokenCreate on it)
     viewer = getattr(context, "viewer", None)
     if viewer is None or not viewer.is_authenticated:
         return (None, False)
     return (viewer.pk, bool(viewer.is_staff))
+
+
+class _NotShareable(Exception):
+    """The answer just computed is for its own subscriber only."""
 
 
 class SharedEventExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -62,17 +81,24 @@ class SharedEventExecutionContext(StrawberryGraphQLCoreExecutionContext):
         viewer = _viewer_key(self.context_value)
         if document is None or viewer is None:
             return super().execute_operation(serially)
-        return self._shared((*document, *viewer, *share_key), serially)
+        return self._shared((*document, *viewer, *share_key), viewer, serially)
 
-    async def _shared(self, key: tuple[Any, ...], serially: bool | None) -> Any:
+    async def _shared(
+        self, key: tuple[Any, ...], viewer: tuple[Any, bool], serially: bool | None
+    ) -> Any:
         own: list[Any] = []
 
         async def execute() -> Any:
             result = await self._own(serially)
             own.append(result)
+            if _viewer_key(self.context_value) != viewer:
+                raise _NotShareable  # the context changed while executing (tokenCreate)
             return result
 
-        result = await _results.get(key, execute)
+        try:
+            result = await _results.get(key, execute)
+        except _NotShareable:
+            return own[0] if own else await self._own(serially)
         if result.errors and not own:
             return await self._own(serially)
         return result

@@ -180,7 +180,8 @@ EVENT_RETENTION = env_int("EVENT_RETENTION", 7 * 24 * 3600)  # seconds
 WS_CONNECTION_INIT_TIMEOUT = env_int("WS_CONNECTION_INIT_TIMEOUT", 60)  # seconds
 WS_MAX_SUBSCRIPTIONS = env_int("WS_MAX_SUBSCRIPTIONS", 20)  # per connection
 WS_MAX_PENDING_EVENTS = env_int("WS_MAX_PENDING_EVENTS", 500)  # per subscription
-# A subscription that heard nothing for this long reads the event log anyway (seconds).
+# Seconds between each process's looks at the event log for events whose live message was
+# lost (graphql_api/event_streams.LogPoller); 0 turns it off.
 WS_LOG_POLL_INTERVAL = env_int("WS_LOG_POLL_INTERVAL", 5)
 CELERY_BEAT_SCHEDULE = {
     "event-backlog-relay": {"task": "event_backlog_relay", "schedule": 5.0},

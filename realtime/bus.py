@@ -2,8 +2,8 @@
 
 A leaf: it knows group names, message shapes and the layer, nothing of the domain or of
 GraphQL. A group send is at most once and the layer drops messages when a channel is full,
-so delivery is guaranteed by the event log (replay by cursor, and a poller that hands
-events to this process's listeners with `deliver_locally`), not by the layer.
+so delivery is guaranteed by the event log (replay by cursor, and a poller that wakes this
+process's listeners with `wake_locally`), not by the layer.
 """
 
 from __future__ import annotations
@@ -65,12 +65,11 @@ class TransportLost(Exception):
 _WAKE: dict[str, Any] = {}
 
 
-SEEN_MEMORY = 1024  # event ids a listener remembers having heard, to drop a second copy
-
-
 class Listener:
-    """Events of the groups listened to, in arrival order, each once, at most `max_pending`
-    waiting."""
+    """Events of the groups listened to, in arrival order, at most `max_pending` waiting.
+
+    `floor`: the listener's owner has seen everything up to this event id (it sets it after
+    each read of the log); messages at or below it are dropped on arrival."""
 
     def __init__(self, max_pending: int) -> None:
         self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=max_pending + 1)
@@ -78,15 +77,12 @@ class Listener:
         self.overflowed = False
         self.lost: BaseException | None = None
         self.heard_at: dict[int, float] = {}  # event id -> when this listener received it
-        self._seen: dict[tuple[Any, Any], None] = {}  # (stream, id), oldest first
+        self.floor = 0
+        self.loop = asyncio.get_running_loop()
 
     def offer(self, event: dict[str, Any]) -> None:
-        key = (event.get("stream"), event.get("id"))
-        if key in self._seen:
-            return  # heard already, from the layer or from `deliver_locally`
-        self._seen[key] = None
-        if len(self._seen) > SEEN_MEMORY:
-            del self._seen[next(iter(self._seen))]
+        if event.get("id", 0) <= self.floor:
+            return  # seen already
         if self.queue.qsize() >= self.max_pending:
             self.overflowed = True
             self._wake()
@@ -116,18 +112,25 @@ class Listener:
         return event, self.heard_at.pop(event.get("id", 0), time.monotonic())
 
 
-# This process's listeners by group, for `deliver_locally`.
+# This process's listeners by group, for `wake_locally`.
 _local_listeners: dict[str, set[Listener]] = {}
+WAKE_MESSAGE = "wake"  # a message with this key set: "read the log", not an event
 
 
-def deliver_locally(groups: Iterable[str], event: dict[str, Any]) -> int:
-    """Offer `event` to this process's listeners of `groups`, as if the layer had delivered
-    it: the second path for a message the layer lost (a listener drops a copy it has heard).
-    Returns to how many listeners it was offered."""
-    listeners = {listener for group in groups for listener in _local_listeners.get(group, ())}
-    for listener in listeners:
-        listener.offer(event)
-    return len(listeners)
+def wake_locally(stream: str, newest_by_group: dict[str, int]) -> int:
+    """Tell this event loop's listeners of these groups that the log of `stream` holds
+    events up to the given ids, unless they have seen that far: the second path for
+    messages the layer lost. One message per listener, whatever the number of events.
+    Returns how many listeners were woken."""
+    loop = asyncio.get_running_loop()
+    newest: dict[Listener, int] = {}
+    for group, event_id in newest_by_group.items():
+        for listener in _local_listeners.get(group, ()):
+            if listener.loop is loop and event_id > listener.floor:
+                newest[listener] = max(event_id, newest.get(listener, 0))
+    for listener, event_id in newest.items():
+        listener.offer({"stream": stream, "id": event_id, WAKE_MESSAGE: True})
+    return len(newest)
 
 
 async def _retrying(call: Any, delays: tuple[float, ...] = RECEIVE_RETRY_DELAYS) -> Any:

@@ -125,6 +125,28 @@ async def test_a_lost_message_arrives_although_other_events_keep_coming(
     assert (event["type"], event["product"]["price"]) == ("PRICE_CHANGED", "12.00")
 
 
+async def test_many_lost_messages_wake_a_subscriber_once_and_do_not_close_it(
+    open_ws, settings, monkeypatch
+):
+    settings.WS_LOG_POLL_INTERVAL = 1
+    settings.WS_MAX_PENDING_EVENTS = 2
+    staff = await sync_to_async(make_user)(is_staff=True)
+    product = await sync_to_async(make_product)(stock=5)
+    socket = await open_ws()
+    await _subscribe_to_product(socket, product)
+    # given more changes than the subscriber may have waiting, all of their messages lost
+    monkeypatch.setattr(bus, "publish", lambda groups, event: None)
+    for _ in range(5):
+        await _adjust(staff, product, 1)
+    # then it gets every one, in order, and stays open
+    stocks = [
+        (await socket.next_data(timeout=5))["data"]["productEvents"]["product"]["stock"]
+        for _ in range(5)
+    ]
+    assert stocks == [10] * 5  # each read fresh at delivery
+    assert await socket.nothing_within(1.5)
+
+
 async def test_one_log_poller_per_stream_serves_every_subscription_and_stops_with_them(
     open_ws,
 ):
@@ -137,14 +159,13 @@ async def test_one_log_poller_per_stream_serves_every_subscription_and_stops_wit
             await socket.subscribe(
                 REALTIME, {"productIds": [_gid("Product", product.pk)]}, "OnProductEvents"
             )
-    loop = asyncio.get_running_loop()
-    pollers = [poller for (on, _), poller in LogPoller._running.items() if on is loop]
-    assert [(p.stream, p.watchers) for p in pollers] == [("product", 5)]
+    poller = LogPoller.running("product")
+    assert poller is not None and poller.watchers == 5
     for socket in sockets:
         await socket.close()
     await asyncio.sleep(0.1)
-    assert not [key for key in LogPoller._running if key[0] is loop]
-    assert pollers[0].task.cancelled() or pollers[0].task.done()
+    assert LogPoller.running("product") is None
+    assert poller.task.done()
 
 
 async def test_a_rolled_back_change_leaves_no_event_and_publishes_nothing(open_ws):
