@@ -14,7 +14,7 @@ django_http_application = get_asgi_application()
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
 from graphql_api.schema import schema  # noqa: E402
-from graphql_api.websocket import GraphQLSubscriptionConsumer  # noqa: E402
+from graphql_api.websocket.consumer import GraphQLSubscriptionConsumer  # noqa: E402
 from realtime.routing import websocket_application  # noqa: E402
 
 application = ProtocolTypeRouter(

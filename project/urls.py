@@ -4,7 +4,7 @@ from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 from django.urls import path, re_path
 from django.views.static import serve
 
-from graphql_api.views import graphql_view
+from graphql_api.http.view import graphql_view
 from project.health import healthz
 
 urlpatterns = [

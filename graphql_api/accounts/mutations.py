@@ -13,7 +13,7 @@ from domain.accounts import services
 from domain.common.error_codes import CommonErrorCode
 from graphql_api.accounts.types import UserType
 from graphql_api.context import Info, client_ip_of, viewer_of
-from graphql_api.csrf import has_bearer_token
+from graphql_api.http.csrf import has_bearer_token
 from graphql_api.mutation_errors import (
     MutationError,
     errors_from_validation,

@@ -159,8 +159,12 @@ async def test_one_log_poller_per_stream_serves_every_subscription_and_stops_wit
             await socket.subscribe(
                 REALTIME, {"productIds": [_gid("Product", product.pk)]}, "OnProductEvents"
             )
-    poller = LogPoller.running("product")
-    assert poller is not None and poller.watchers == 5
+    # the poller is joined just after the groups: wait for the last subscription to reach it
+    deadline = time.monotonic() + 5
+    while (poller := LogPoller.running("product")) is None or poller.watchers < 5:
+        assert time.monotonic() < deadline, "the subscriptions never all watched the poller"
+        await asyncio.sleep(0.01)
+    assert poller.watchers == 5
     for socket in sockets:
         await socket.close()
     await asyncio.sleep(0.1)

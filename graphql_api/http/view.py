@@ -10,11 +10,11 @@ from django.views.decorators.csrf import csrf_exempt
 from strawberry.django.views import AsyncGraphQLView
 
 from domain.accounts.authentication import AuthenticationFailed
-from graphql_api import response_cache
-from graphql_api.authentication import resolve_viewer, unauthenticated_response
 from graphql_api.context import Context
-from graphql_api.csrf import csrf_rejection
-from graphql_api.input_sanity import unsafe_text_rejection
+from graphql_api.http import response_cache
+from graphql_api.http.authentication import resolve_viewer, unauthenticated_response
+from graphql_api.http.csrf import csrf_rejection
+from graphql_api.http.input_sanity import unsafe_text_rejection
 from graphql_api.schema import schema
 
 
