@@ -41,11 +41,19 @@ def viewer_of(info: Info) -> Any:
     return info.context.viewer
 
 
-def client_ip_of(info: Info) -> str | None:
-    """The caller's address, over HTTP or WebSocket."""
-    request = info.context.request
+def client_address(context: Context) -> str | None:
+    """The caller's address, over HTTP or WebSocket (None when unknown)."""
+    request = context.request
     if request is not None:
         return request.META.get("REMOTE_ADDR")
-    websocket = info.context.websocket
+    websocket = context.websocket
     client = websocket.scope.get("client") if websocket is not None else None
-    return client[0] if client else "websocket"
+    return client[0] if client else None
+
+
+def client_ip_of(info: Info) -> str | None:
+    """The caller's address, over HTTP or WebSocket."""
+    address = client_address(info.context)
+    if address is None and info.context.websocket is not None:
+        return "websocket"
+    return address

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from enum import StrEnum
+from typing import Any
 
 from graphql import GraphQLError
 
@@ -14,6 +15,8 @@ logger = logging.getLogger("graphql_api.errors")
 class ApiErrorCode(StrEnum):
     """Codes of top-level GraphQL errors (`errors[].extensions.code`)."""
 
+    BAD_REQUEST = "BAD_REQUEST"
+    REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE"
     UNAUTHENTICATED = "UNAUTHENTICATED"
     PERMISSION_DENIED = "PERMISSION_DENIED"
     BAD_USER_INPUT = "BAD_USER_INPUT"
@@ -22,14 +25,17 @@ class ApiErrorCode(StrEnum):
     CURSOR_EXPIRED = "CURSOR_EXPIRED"
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+    RATE_LIMITED = "RATE_LIMITED"
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 
 
 class ApiError(GraphQLError):
-    """Raise from a resolver: the client sees `message` and `extensions.code`."""
+    """Raise from a resolver: the client sees `message` and `extensions.code`, and any
+    `details` beside it in `extensions`."""
 
-    def __init__(self, code: ApiErrorCode, message: str) -> None:
-        super().__init__(message, extensions={"code": code.value})
+    def __init__(self, code: ApiErrorCode, message: str, **details: Any) -> None:
+        super().__init__(message, extensions={"code": code.value, **details})
 
 
 def permission_denied(message: str = "You do not have permission to do this.") -> ApiError:

@@ -7,14 +7,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionResult
 from strawberry_django.optimizer import DjangoOptimizerExtension
@@ -25,6 +18,7 @@ from graphql_api.catalog.mutations import CatalogMutation
 from graphql_api.catalog.queries import CatalogQuery
 from graphql_api.catalog.subscriptions import CatalogSubscription
 from graphql_api.errors import error_with_code
+from graphql_api.execution.gate import OperationGate
 from graphql_api.fast_fields import install_fast_resolvers
 from graphql_api.fresh_loaders import FreshLoadersExtension
 from graphql_api.nodes import NodeQuery
@@ -33,11 +27,6 @@ from graphql_api.orders.queries import OrderQuery
 from graphql_api.orders.subscriptions import OrderSubscription
 from graphql_api.pagination import OPTIMIZER_MAX_RESULTS, PaginationRulesExtension
 from graphql_api.shared_events import SharedEventExecutionContext
-
-# Limits for hostile documents. The deepest contract document nests 6 levels.
-MAX_QUERY_DEPTH = 12
-MAX_ALIASES = 30
-MAX_TOKENS = 5_000
 
 
 @strawberry.type
@@ -114,13 +103,9 @@ schema = ApiSchema(
     execution_context_class=SharedEventExecutionContext,
     # Classes or factories, never instances: instances would share state across requests.
     extensions=[
+        OperationGate,  # limits, cost and budget, before anything runs
         PaginationRulesExtension,
         FreshLoadersExtension,
-        lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
         QuerysetOptimizerExtension,
     ],
 )

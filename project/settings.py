@@ -216,6 +216,21 @@ GRAPHIQL = env_bool("GRAPHIQL", DEBUG)
 # Seconds an anonymous query's answer may be served from the cache (0: off). Any committed
 # catalog change makes cached answers unreachable at once; see graphql_api/response_cache.py.
 RESPONSE_CACHE_TTL = env_int("RESPONSE_CACHE_TTL", 30)
+# Limits on what one request may ask (graphql_api/http/envelope.py, graphql_api/execution/).
+GRAPHQL_MAX_BODY_BYTES = env_int("GRAPHQL_MAX_BODY_BYTES", 256 * 1024)  # JSON body or GET query
+GRAPHQL_MAX_DOCUMENT_LENGTH = env_int("GRAPHQL_MAX_DOCUMENT_LENGTH", 64 * 1024)  # characters
+GRAPHQL_MAX_TOKENS = env_int("GRAPHQL_MAX_TOKENS", 5_000)  # comments included
+GRAPHQL_DOCUMENT_CACHE_BYTES = env_int("GRAPHQL_DOCUMENT_CACHE_BYTES", 32 * 1024 * 1024)
+# Static cost (values an answer may hold, graphql_api/execution/cost.py). The costliest
+# contract document, MyOrders(first: 100), costs 25,803.
+GRAPHQL_MAX_COST = env_int("GRAPHQL_MAX_COST", 50_000)
+# Cost each client may spend per window (0: unlimited): a signed-in user, else an address.
+GRAPHQL_COST_BUDGET_WINDOW = env_int("GRAPHQL_COST_BUDGET_WINDOW", 60)  # seconds
+GRAPHQL_COST_BUDGET_ANONYMOUS = env_int("GRAPHQL_COST_BUDGET_ANONYMOUS", 200_000)
+GRAPHQL_COST_BUDGET_USER = env_int("GRAPHQL_COST_BUDGET_USER", 500_000)
+# Schema introspection (and "Did you mean" suggestions in errors); the storefront schema is
+# public, so it is on unless turned off.
+GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", True)
 STRAWBERRY_DJANGO = {
     "FIELD_DESCRIPTION_FROM_HELP_TEXT": True,
     "TYPE_DESCRIPTION_FROM_MODEL_DOCSTRING": True,

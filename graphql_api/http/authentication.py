@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse
 
 from domain.accounts.authentication import bearer_token, user_from_access_token
+from graphql_api.http.responses import error_response
 
 
 async def resolve_viewer(request: HttpRequest) -> Any:
@@ -20,13 +21,11 @@ async def resolve_viewer(request: HttpRequest) -> Any:
     return await sync_to_async(user_from_access_token)(token)
 
 
-def unauthenticated_response(message: str) -> JsonResponse:
-    response = JsonResponse(
-        {
-            "data": None,
-            "errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}],
-        },
+def unauthenticated_response(request: HttpRequest, message: str) -> HttpResponse:
+    return error_response(
+        request,
         status=401,
+        code="UNAUTHENTICATED",
+        message=message,
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
     )
-    response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
-    return response

@@ -9,8 +9,10 @@ credential-less request needs none.
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
+
+from graphql_api.http.responses import error_response
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
@@ -30,7 +32,7 @@ def is_multipart(request: HttpRequest) -> bool:
     return request.content_type == "multipart/form-data"
 
 
-def csrf_rejection(request: HttpRequest) -> JsonResponse | None:
+def csrf_rejection(request: HttpRequest) -> HttpResponse | None:
     """A 403 GraphQL error response when this request needs a CSRF token it lacks.
 
     Multipart requests (file uploads) are the form a cross-site page can send without a
@@ -42,16 +44,10 @@ def csrf_rejection(request: HttpRequest) -> JsonResponse | None:
         return None
     if _csrf.process_view(request, None, (), {}) is None:
         return None
-    return JsonResponse(
-        {
-            "data": None,
-            "errors": [
-                {
-                    "message": "CSRF token missing or incorrect: send the X-CSRFToken header "
-                    "(cookie sessions), or authenticate with a bearer token.",
-                    "extensions": {"code": "CSRF_FAILED"},
-                }
-            ],
-        },
+    return error_response(
+        request,
         status=403,
+        code="CSRF_FAILED",
+        message="CSRF token missing or incorrect: send the X-CSRFToken header "
+        "(cookie sessions), or authenticate with a bearer token.",
     )

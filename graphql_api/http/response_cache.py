@@ -15,78 +15,39 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import lru_cache
-from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql import OperationType
 
 from domain.common.read_version import acatalog_version
+from graphql_api.execution.documents import digest_of
+from graphql_api.http.envelope import GraphQLRequest
 
 KEY_PREFIX = "gql-response:"
 
 
-@lru_cache(maxsize=512)
-def _operation_types(query: str) -> dict[str | None, OperationType] | None:
-    try:
-        document = parse(query)
-    except GraphQLError:
-        return None
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    types: dict[str | None, OperationType] = {
-        (o.name.value if o.name else None): o.operation for o in operations
-    }
-    if len(operations) == 1:
-        types[None] = operations[0].operation
-    return types
-
-
-def _payload(request: HttpRequest) -> dict[str, Any] | None:
-    if request.method == "GET":
-        variables = request.GET.get("variables")
-        try:
-            return {
-                "query": request.GET.get("query"),
-                "variables": json.loads(variables) if variables else None,
-                "operationName": request.GET.get("operationName"),
-            }
-        except ValueError:
-            return None
-    if request.method == "POST" and request.content_type == "application/json":
-        try:
-            payload = json.loads(request.body)
-        except ValueError:
-            return None
-        return payload if isinstance(payload, dict) else None
-    return None
-
-
-async def cache_key(request: HttpRequest) -> str | None:
+async def cache_key(
+    request: HttpRequest, operation: GraphQLRequest, operation_type: OperationType | None
+) -> str | None:
     """The key of this request's answer, or None when it must not be cached."""
-    if not settings.RESPONSE_CACHE_TTL:
+    if not settings.RESPONSE_CACHE_TTL or operation_type is not OperationType.QUERY:
         return None
     if "Authorization" in request.headers or settings.SESSION_COOKIE_NAME in request.COOKIES:
-        return None
-    payload = _payload(request)
-    if payload is None or not isinstance(payload.get("query"), str):
-        return None
-    types = _operation_types(payload["query"])
-    if not types or types.get(payload.get("operationName")) is not OperationType.QUERY:
         return None
     material = json.dumps(
         [
             request.scheme,
             request.get_host(),
-            payload["query"],
-            payload.get("operationName"),
-            payload.get("variables") or {},
+            digest_of(operation.query),
+            operation.operation_name,
+            operation.variables or {},
         ],
         sort_keys=True,
         separators=(",", ":"),
     )
-    digest = hashlib.sha256(material.encode()).hexdigest()
+    digest = hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
     return f"{KEY_PREFIX}{await acatalog_version()}:{digest}"
 
 

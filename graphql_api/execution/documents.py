@@ -1,0 +1,157 @@
+"""Parsed GraphQL documents, each parsed once, under limits that hold before any work.
+
+A document's text is checked for length, then parsed with a token limit (comments
+counted), so a hostile text costs at most the parse of `GRAPHQL_MAX_TOKENS` tokens. The
+result is kept in a process-wide LRU keyed by the SHA-256 of the text and bounded by an
+estimate of the memory its entries hold (about 64 bytes of AST per character of text,
+measured on the contract documents), so neither many distinct texts nor one large text can
+grow memory without bound. A parse failure is kept too (its error, a few hundred bytes), so
+the transport and the operation gate do not lex a refused text again.
+
+Each entry also remembers what is true of the text whatever the request: its operations'
+types, whether a string literal holds text the database cannot store, and (filled by
+`graphql_api.execution.gate`) its validation errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    StringValueNode,
+    Visitor,
+    parse,
+    visit,
+)
+
+from graphql_api.execution.clean_text import is_storable_text
+
+AST_BYTES_PER_CHARACTER = 64
+FAILURE_BYTES = 512  # an error object with its location
+
+
+@dataclass(eq=False)
+class ParsedDocument:
+    digest: str
+    document: DocumentNode
+    operation_types: dict[str | None, OperationType]
+    literals_storable: bool
+    # Validation errors by rule set (see gate.py); written once per key, read many times.
+    validation: dict[Any, list[GraphQLError]] = field(default_factory=dict)
+
+    def operation_type(self, operation_name: str | None) -> OperationType | None:
+        """The type of the operation a request with this name would run (None: no such
+        operation, or a name is needed to choose one)."""
+        return self.operation_types.get(operation_name)
+
+
+class _StringLiterals(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.storable = True
+
+    def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
+        if not is_storable_text(node.value):
+            self.storable = False
+
+
+def _operation_types(document: DocumentNode) -> dict[str | None, OperationType]:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    types: dict[str | None, OperationType] = {
+        o.name.value: o.operation for o in operations if o.name is not None
+    }
+    if len(operations) == 1:
+        types[None] = operations[0].operation
+    return types
+
+
+def parse_options() -> dict[str, int]:
+    """The parser's limits: checked before lexing (length) and while lexing (tokens,
+    comments counted), so a refused text costs little."""
+    return {
+        "max_source_length": settings.GRAPHQL_MAX_DOCUMENT_LENGTH,
+        "max_tokens": settings.GRAPHQL_MAX_TOKENS,
+    }
+
+
+def digest_of(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class DocumentCache:
+    """An LRU of parsed documents, bounded by the estimated bytes its entries hold."""
+
+    def __init__(self, *, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._entries: OrderedDict[str, tuple[ParsedDocument | GraphQLError, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, text: str) -> ParsedDocument:
+        """The parsed document of `text`; raises GraphQLError when it is too long, has too
+        many tokens, or does not parse (the same error strawberry's parse would raise with
+        `parse_options()`)."""
+        digest = digest_of(text)
+        with self._lock:
+            entry = self._entries.get(digest)
+            if entry is not None:
+                self._entries.move_to_end(digest)
+        if entry is not None:
+            if isinstance(entry[0], GraphQLError):
+                raise entry[0]
+            return entry[0]
+        try:
+            document = parse(text, **parse_options())
+        except GraphQLError as error:
+            self._keep(digest, error, FAILURE_BYTES + len(error.message))
+            raise
+        literals = _StringLiterals()
+        visit(document, literals)
+        parsed = ParsedDocument(
+            digest=digest,
+            document=document,
+            operation_types=_operation_types(document),
+            literals_storable=literals.storable,
+        )
+        self._keep(digest, parsed, len(text) * AST_BYTES_PER_CHARACTER)
+        return parsed
+
+    def _keep(self, digest: str, parsed: ParsedDocument | GraphQLError, size: int) -> None:
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            if digest in self._entries:
+                return
+            self._entries[digest] = (parsed, size)
+            self.bytes += size
+            while self.bytes > self.max_bytes:
+                _, (_, evicted) = self._entries.popitem(last=False)
+                self.bytes -= evicted
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.bytes = 0
+
+
+_cache: DocumentCache | None = None
+
+
+def documents() -> DocumentCache:
+    """This process's document cache (created on first use, sized from settings)."""
+    global _cache
+    if _cache is None:
+        _cache = DocumentCache(max_bytes=settings.GRAPHQL_DOCUMENT_CACHE_BYTES)
+    return _cache

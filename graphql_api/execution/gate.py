@@ -1,0 +1,171 @@
+"""The checks every operation passes before it runs, over HTTP and WebSocket alike.
+
+In order, each refusing with a GraphQL error that carries `extensions.code`:
+
+1. the text is parsed once per distinct text (graphql_api.execution.documents), under a
+   length and token limit checked before and while lexing;
+2. text the database cannot store (NUL, unpaired surrogates), in a variable or a string
+   literal: BAD_USER_INPUT;
+3. validation, cached per document: the GraphQL rules, depth and alias limits, and, with
+   GRAPHQL_INTROSPECTION off, no introspection and no "Did you mean" suggestions;
+4. the variables, coerced as execution would (its errors, without suggestions when
+   introspection is off);
+5. the static cost (graphql_api.execution.cost) against GRAPHQL_MAX_COST:
+   QUERY_TOO_COMPLEX, with `cost` and `maxCost` in `extensions`;
+6. the client's cost budget (graphql_api.execution.budget): RATE_LIMITED, with
+   `retryAfter` in `extensions`.
+
+Errors are handed to strawberry as `pre_execution_errors` from `on_validate` (its supported
+seam for cached validation), so every transport reports them as it reports validation
+errors, subscriptions included.
+
+Private names relied on (checked with strawberry-graphql 0.341.2, graphql-core 3.3.2):
+- `strawberry.types.execution.ExecutionContext.schema._schema` (the graphql-core schema);
+- `ExecutionContext.parse_options`, `.graphql_document`, `.pre_execution_errors`,
+  `.validation_rules` (documented for extensions, but not a stable API);
+- `strawberry.schema.validation_rules.maybe_null.MaybeNullValidationRule` and
+  `strawberry.schema.validation_rules.one_of.OneOfInputValidationRule`, the rules
+  strawberry's own validation adds (`@oneOf` on ProductOrder needs the second).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from django.conf import settings
+from graphql import (
+    GraphQLError,
+    GraphQLSchema,
+    NoSchemaIntrospectionCustomRule,
+    OperationDefinitionNode,
+    validate,
+)
+from graphql.execution.values import get_variable_values
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
+
+from graphql_api.context import client_address
+from graphql_api.errors import ApiError, ApiErrorCode
+from graphql_api.execution import budget
+from graphql_api.execution.clean_text import UNSTORABLE_TEXT_MESSAGE, holds_unstorable_text
+from graphql_api.execution.cost import operation_cost
+from graphql_api.execution.documents import ParsedDocument, documents, parse_options
+
+# The deepest contract document nests 6 levels.
+MAX_QUERY_DEPTH = 12
+MAX_ALIASES = 30
+
+_LIMIT_RULES = (
+    *QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+    MaybeNullValidationRule,
+    OneOfInputValidationRule,
+)
+
+
+def _validation_errors(
+    schema: GraphQLSchema, parsed: ParsedDocument | None, document: Any, base_rules: Any
+) -> list[GraphQLError]:
+    introspection = settings.GRAPHQL_INTROSPECTION
+    key = (introspection, tuple(base_rules))
+    if parsed is not None and key in parsed.validation:
+        return parsed.validation[key]
+    rules = (*base_rules, *_LIMIT_RULES)
+    if not introspection:
+        rules = (*rules, NoSchemaIntrospectionCustomRule)
+    errors = validate(schema, document, rules, hide_suggestions=not introspection)
+    if parsed is not None:
+        parsed.validation[key] = errors
+    return errors
+
+
+def _operation(document: Any, name: str | None) -> OperationDefinitionNode | None:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name is None:
+        return operations[0] if len(operations) == 1 else None
+    return next((o for o in operations if o.name and o.name.value == name), None)
+
+
+def _bad_user_input(error: GraphQLError) -> GraphQLError:
+    return GraphQLError(
+        error.message,
+        nodes=error.nodes,
+        extensions={**(error.extensions or {}), "code": ApiErrorCode.BAD_USER_INPUT.value},
+    )
+
+
+class OperationGate(SchemaExtension):
+    parsed: ParsedDocument | None = None
+
+    def on_operation(self) -> Iterator[None]:
+        # Strawberry parses with these only when the cache below could not (it then raises
+        # the same error, at the same bounded cost).
+        self.execution_context.parse_options.update(parse_options())
+        yield
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is None and isinstance(context.query, str):
+            try:
+                self.parsed = documents().get(context.query)
+            except GraphQLError:
+                pass  # reported by strawberry's own parse, under the same limits
+            else:
+                context.graphql_document = self.parsed.document
+        yield
+
+    async def on_validate(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        if context.graphql_document is not None:
+            context.pre_execution_errors = await self._refusals()
+        yield
+
+    async def _refusals(self) -> list[GraphQLError]:
+        context = self.execution_context
+        if holds_unstorable_text(context.variables) or (
+            self.parsed is not None and not self.parsed.literals_storable
+        ):
+            return [ApiError(ApiErrorCode.BAD_USER_INPUT, UNSTORABLE_TEXT_MESSAGE)]
+        schema = context.schema._schema
+        document = context.graphql_document
+        errors = _validation_errors(schema, self.parsed, document, context.validation_rules)
+        if errors:
+            return errors
+        operation = _operation(document, context.operation_name)
+        if operation is None:
+            return []  # execution reports the missing or ambiguous operation
+        variables = get_variable_values(
+            schema,
+            operation.variable_definitions or (),
+            context.variables or {},
+            hide_suggestions=not settings.GRAPHQL_INTROSPECTION,
+        )
+        if isinstance(variables, list):  # the same errors execution would report
+            return [_bad_user_input(error) for error in variables]
+        cost = operation_cost(schema, document, operation, variables)
+        if cost > settings.GRAPHQL_MAX_COST:
+            return [
+                ApiError(
+                    ApiErrorCode.QUERY_TOO_COMPLEX,
+                    f"This operation could produce {cost} values; at most "
+                    f"{settings.GRAPHQL_MAX_COST} are allowed. Ask for smaller pages or "
+                    "fewer nested lists.",
+                    cost=cost,
+                    maxCost=settings.GRAPHQL_MAX_COST,
+                )
+            ]
+        client = budget.client_of(
+            viewer=getattr(context.context, "viewer", None),
+            address=client_address(context.context) if context.context is not None else None,
+        )
+        if client is not None and (retry_after := await budget.charge(client, cost)):
+            return [
+                ApiError(
+                    ApiErrorCode.RATE_LIMITED,
+                    f"Too much work asked for in a short time. Try again in {retry_after} seconds.",
+                    retryAfter=retry_after,
+                )
+            ]
+        return []
