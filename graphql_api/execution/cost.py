@@ -2,7 +2,8 @@
 
 Computed from the validated document and the request's variables, before anything runs:
 
-- a leaf (scalar, enum, or a list of them) costs 1;
+- a leaf (scalar, enum, or a list of them) costs 1, except long text anyone may write,
+  which costs a unit per 100 characters it may hold (`LEAF_COSTS`: a review's body);
 - an object costs 1 plus what is selected in it;
 - a list of objects costs 1 plus its size times what is selected in each item, where the
   size is the connection's `first`/`last` (MAX_PAGE_SIZE when neither is given) for the
@@ -44,6 +45,7 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_argument_values
 
 from domain.catalog.services.images import MAX_IMAGES_PER_PRODUCT
+from domain.catalog.services.reviews import BODY_MAX as REVIEW_BODY_MAX
 from domain.orders.services import MAX_LINES
 from graphql_api.pagination import MAX_PAGE_SIZE
 
@@ -54,6 +56,8 @@ LIST_SIZES: dict[str, int] = {
     "OrderLine": MAX_LINES,
     "MutationError": 10,
 }
+# Leaves whose values may be long and are written by any customer: a unit per 100 characters.
+LEAF_COSTS: dict[tuple[str, str], int] = {("Review", "body"): REVIEW_BODY_MAX // 100}
 CONNECTION_SUFFIX = "Connection"
 
 
@@ -125,7 +129,7 @@ class _Costing:
             return 1  # not reachable after validation
         named = get_named_type(definition.type)
         if is_leaf_type(named) or node.selection_set is None:
-            return 1
+            return LEAF_COSTS.get((parent.name, name), 1)
         page_size = self._page_size(definition, node) if is_connection(named) else None
         children = self.selection_set(node.selection_set, named, page_size)
         if not _is_list(definition.type):

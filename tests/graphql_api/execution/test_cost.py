@@ -127,3 +127,10 @@ async def test_the_bomb_is_refused_over_websocket_too(open_ws):  # noqa: F811
     message = await socket.receive()
     assert message["type"] == "error"
     assert [e["extensions"]["code"] for e in message["payload"]] == ["QUERY_TOO_COMPLEX"]
+
+
+def test_a_review_body_costs_a_unit_per_100_characters_it_may_hold():
+    # reviews: 1 + edges (1 + 2 x node (1 + title 1 + body 50))
+    assert _cost(
+        '{ product(slug: "x") { reviews(first: 2) { edges { node { title body } } } } }'
+    ) == (1 + 1 + 1 + 2 * (1 + 1 + 50))
