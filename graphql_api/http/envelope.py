@@ -32,6 +32,7 @@ class GraphQLRequest:
     operation_name: str | None
     variables: dict[str, Any] | None
     extensions: dict[str, Any] | None
+    uploads: bool = False  # a multipart request: its variables may hold files
 
 
 class BadRequest(Exception):
@@ -65,7 +66,7 @@ def _object_or_null(value: Any, member: str) -> dict[str, Any] | None:
     raise BadRequest(f"`{member}` must be an object or null.")
 
 
-def _from_mapping(data: Any) -> GraphQLRequest:
+def _from_mapping(data: Any, *, uploads: bool = False) -> GraphQLRequest:
     if isinstance(data, list):
         raise BadRequest("Batched requests are not supported: send one operation per request.")
     if not isinstance(data, dict):
@@ -83,6 +84,7 @@ def _from_mapping(data: Any) -> GraphQLRequest:
         operation_name=operation_name,
         variables=_object_or_null(data.get("variables"), "variables"),
         extensions=_object_or_null(data.get("extensions"), "extensions"),
+        uploads=uploads,
     )
 
 
@@ -127,7 +129,7 @@ def _from_multipart(request: HttpRequest) -> GraphQLRequest:
         data = replace_placeholders_with_files(data, files_map, files)
     except (KeyError, IndexError, TypeError, ValueError, AttributeError):
         raise BadRequest("The multipart `map` names a file or path that is not there.") from None
-    return _from_mapping(data)
+    return _from_mapping(data, uploads=True)
 
 
 def read_envelope(request: HttpRequest, *, multipart_allowed: bool) -> GraphQLRequest:

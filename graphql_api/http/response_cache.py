@@ -34,6 +34,8 @@ async def cache_key(
     """The key of this request's answer, or None when it must not be cached."""
     if not settings.RESPONSE_CACHE_TTL or operation_type is not OperationType.QUERY:
         return None
+    if operation.uploads:
+        return None  # files are no part of a key
     if "Authorization" in request.headers or settings.SESSION_COOKIE_NAME in request.COOKIES:
         return None
     material = json.dumps(

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 pytestmark = pytest.mark.django_db
@@ -132,3 +133,20 @@ def test_an_unknown_operation_name_is_a_bad_request(client: Client) -> None:
     response = client.post("/graphql/", body, content_type="application/json")
     assert response.status_code == 400
     assert _refusal(response)["extensions"] == {"code": "BAD_REQUEST"}
+
+
+def test_an_anonymous_multipart_query_is_answered_and_not_cached(client: Client, settings) -> None:
+    # given the response cache on, and a query sent as a multipart request with a file
+    settings.RESPONSE_CACHE_TTL = 30
+    operations = {"query": "{ __typename }", "variables": {"file": None}}
+    body = {
+        "operations": json.dumps(operations),
+        "map": json.dumps({"0": ["variables.file"]}),
+        "0": SimpleUploadedFile("a.txt", b"x"),
+    }
+    # when
+    responses = [client.post("/graphql/", body) for _ in range(2)]
+    # then
+    assert [r.status_code for r in responses] == [200, 200]
+    assert [r.json() for r in responses] == [{"data": {"__typename": "Query"}}] * 2
+    assert "X-Cache" not in responses[1]
