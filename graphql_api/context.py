@@ -42,10 +42,13 @@ def viewer_of(info: Info) -> Any:
 
 
 def client_ip_of(info: Info) -> str | None:
-    """The caller's address, over HTTP or WebSocket."""
+    """The caller's address, over HTTP or WebSocket: the one project/client_address.py put
+    in the ASGI scope (behind trusted proxies, taken from X-Forwarded-For). None when the
+    server does not know it (a Unix socket with no trusted proxy): per-address limits then
+    do not apply, per-email ones still do; never one bucket shared by every such client."""
     request = info.context.request
     if request is not None:
         return request.META.get("REMOTE_ADDR")
     websocket = info.context.websocket
     client = websocket.scope.get("client") if websocket is not None else None
-    return client[0] if client else "websocket"
+    return client[0] if client else None

@@ -211,6 +211,16 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# --- Client address behind reverse proxies ---------------------------------------------
+# How many reverse proxies in front of daphne append to X-Forwarded-For (nginx: 1; a CDN or
+# load balancer in front of nginx: 2). The client's address is the entry that many from the
+# right, and X-Forwarded-Proto gives the scheme; 0: the headers are ignored and the peer
+# is the client (daphne faces clients). See project/client_address.py. Never also run
+# daphne with --proxy-headers, which trusts the left-most, client-written entry.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise SystemExit(f"TRUSTED_PROXY_COUNT={TRUSTED_PROXY_COUNT} must be 0 or more.")
+
 # --- GraphQL --------------------------------------------------------------------------
 GRAPHIQL = env_bool("GRAPHIQL", DEBUG)
 # Seconds an anonymous query's answer may be served from the cache (0: off). Any committed
