@@ -1,5 +1,7 @@
-"""Browser clients on other origins against a real daphne with DEBUG off, configured only
-through the environment (CORS_ALLOWED_ORIGINS), as in production."""
+"""The edge of the service against a real daphne with DEBUG off, configured only through
+the environment, as in production: browser clients on other origins
+(CORS_ALLOWED_ORIGINS) and the client's address behind a reverse proxy
+(TRUSTED_PROXY_COUNT)."""
 
 from __future__ import annotations
 
@@ -39,6 +41,8 @@ def server(django_db_setup: Any, django_db_blocker: Any) -> Iterator[str]:
         REDIS_URL=settings.REDIS_URL,
         ALLOWED_HOSTS="127.0.0.1",
         CORS_ALLOWED_ORIGINS=APP,
+        TRUSTED_PROXY_COUNT="1",  # as behind nginx; this test process plays the proxy
+        REGISTER_MAX_PER_IP="2",
         LOG_LEVEL="ERROR",
     )
     with running_daphne(env) as base_url:
@@ -128,3 +132,27 @@ async def _handshake(base_url: str, origin: str) -> str | int:
 async def test_a_websocket_handshake_from_a_listed_origin_is_accepted_and_others_refused(server):
     assert await _handshake(server, APP) == "connection_ack"
     assert await _handshake(server, EVIL) == 403
+
+
+def _register(base_url: str, email: str, forwarded_for: str) -> list[str]:
+    register = "mutation ($input: RegisterInput!) { register(input: $input) { errors { code } } }"
+    variables = {"input": {"email": email, "password": PASSWORD}}
+    status, _, body = _request(
+        base_url,
+        "POST",
+        {"query": register, "variables": variables},
+        {"X-Forwarded-For": forwarded_for},
+    )
+    assert status == 200, body
+    return [error["code"] for error in body["data"]["register"]["errors"]]
+
+
+def test_behind_one_proxy_the_registration_cap_follows_the_address_the_proxy_appended(server):
+    # when a client at 203.0.113.7 registers three times, forging a new left-most entry
+    # each time, through one proxy (which appends the address it saw)
+    codes = [
+        _register(server, f"new{n}@example.com", f"198.51.100.{n}, 203.0.113.7") for n in range(3)
+    ]
+    # then the third is capped (two per address), while another client still registers
+    assert codes == [[], [], ["RATE_LIMITED"]]
+    assert _register(server, "other@example.com", "203.0.113.8") == []
