@@ -11,6 +11,10 @@ everything to their left came from the client and may be forged. With
 `TRUSTED_PROXY_COUNT = n`, the client is the n-th entry from the right. With 0 (daphne faces
 clients itself) the header is ignored and the peer address is the client. daphne's own
 `--proxy-headers` trusts the left-most entry instead, and must stay off.
+
+Counting only holds when every request comes through those proxies: with a count of 1, a
+client reaching daphne directly would name its own address. So daphne listens where only
+the proxy reaches it (127.0.0.1, a Unix socket, a private network).
 """
 
 from __future__ import annotations

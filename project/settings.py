@@ -217,8 +217,9 @@ X_FRAME_OPTIONS = "DENY"
 # How many reverse proxies in front of daphne append to X-Forwarded-For (nginx: 1; a CDN or
 # load balancer in front of nginx: 2). The client's address is the entry that many from the
 # right, and X-Forwarded-Proto gives the scheme; 0: the headers are ignored and the peer
-# is the client (daphne faces clients). See project/client_address.py. Never also run
-# daphne with --proxy-headers, which trusts the left-most, client-written entry.
+# is the client (daphne faces clients). See project/client_address.py. With a count, daphne
+# must be reachable only through those proxies; never also run it with --proxy-headers,
+# which trusts the left-most, client-written entry.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 if TRUSTED_PROXY_COUNT < 0:
     raise SystemExit(f"TRUSTED_PROXY_COUNT={TRUSTED_PROXY_COUNT} must be 0 or more.")
@@ -255,6 +256,10 @@ CSRF_TRUSTED_ORIGINS = list(
         [*CORS_ALLOWED_ORIGINS, *env_origins("CSRF_TRUSTED_ORIGINS", [], wildcard_subdomains=True)]
     )
 )
+# A page on a sibling subdomain (app.example.com calling api.example.com) can read the
+# CSRF token it must send back only when the csrftoken cookie is set for the parent domain
+# (".example.com"); unset, the cookie belongs to the API's host alone.
+CSRF_COOKIE_DOMAIN = env_str("CSRF_COOKIE_DOMAIN") or None
 
 # --- GraphQL --------------------------------------------------------------------------
 GRAPHIQL = env_bool("GRAPHIQL", DEBUG)

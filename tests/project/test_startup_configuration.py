@@ -51,7 +51,8 @@ def _origin_settings(env: dict[str, str]) -> dict[str, list[str]]:
             sys.executable,
             "-c",
             "import json, django; django.setup(); from django.conf import settings as s; "
-            "print(json.dumps({'cors': s.CORS_ALLOWED_ORIGINS, 'csrf': s.CSRF_TRUSTED_ORIGINS}))",
+            "print(json.dumps({'cors': s.CORS_ALLOWED_ORIGINS, 'csrf': s.CSRF_TRUSTED_ORIGINS, "
+            "'csrf_cookie_domain': s.CSRF_COOKIE_DOMAIN}))",
         ],
         cwd=ROOT,
         env=env,
@@ -71,7 +72,7 @@ def test_no_other_origin_is_allowed_with_debug_off_and_local_dev_servers_are_wit
     off = _origin_settings(clean_env(DEBUG="0", SECRET_KEY="x", VAR_DIR=str(tmp_path)))
     on = _origin_settings(clean_env(DEBUG="1", VAR_DIR=str(tmp_path)))
     # then
-    assert off == {"cors": [], "csrf": []}
+    assert off == {"cors": [], "csrf": [], "csrf_cookie_domain": None}
     assert "http://localhost:5173" in on["cors"]
     assert on["csrf"] == on["cors"]
 
@@ -85,9 +86,11 @@ def test_allowed_origins_are_normalised_and_trusted_for_cookie_session_posts_too
             VAR_DIR=str(tmp_path),
             CORS_ALLOWED_ORIGINS="HTTPS://App.Example.com:443/, http://localhost:5173",
             CSRF_TRUSTED_ORIGINS="https://*.admin.example.com",
+            CSRF_COOKIE_DOMAIN=".example.com",
         )
     )
-    # then they are spelled as browsers send Origin, and CSRF trusts them too
+    # then they are spelled as browsers send Origin, and CSRF trusts them too; and pages on
+    # sibling subdomains can read the CSRF cookie
     assert origins == {
         "cors": ["https://app.example.com", "http://localhost:5173"],
         "csrf": [
@@ -95,6 +98,7 @@ def test_allowed_origins_are_normalised_and_trusted_for_cookie_session_posts_too
             "http://localhost:5173",
             "https://*.admin.example.com",
         ],
+        "csrf_cookie_domain": ".example.com",
     }
 
 
