@@ -42,7 +42,10 @@ def viewer_of(info: Info) -> Any:
 
 
 def client_address(context: Context) -> str | None:
-    """The caller's address, over HTTP or WebSocket (None when unknown)."""
+    """The caller's address, over HTTP or WebSocket: the one project/client_address.py put
+    in the ASGI scope (behind trusted proxies, taken from X-Forwarded-For). None when the
+    server does not know it (a Unix socket with no trusted proxy): per-address limits then
+    do not apply, per-email ones still do; never one bucket shared by every such client."""
     request = context.request
     if request is not None:
         return request.META.get("REMOTE_ADDR")
@@ -52,8 +55,5 @@ def client_address(context: Context) -> str | None:
 
 
 def client_ip_of(info: Info) -> str | None:
-    """The caller's address, over HTTP or WebSocket."""
-    address = client_address(info.context)
-    if address is None and info.context.websocket is not None:
-        return "websocket"
-    return address
+    """The caller's address (see `client_address`)."""
+    return client_address(info.context)

@@ -1,7 +1,8 @@
 """The ASGI application served by daphne: HTTP through Django, WebSocket through Channels.
 
 This is the composition root: it builds the GraphQL consumer and hands it to the
-realtime transport, which knows nothing of GraphQL itself.
+realtime transport, which knows nothing of GraphQL itself. In front of both, the client's
+address is worked out once from the trusted proxies' headers (project/client_address.py).
 """
 
 import os
@@ -15,11 +16,14 @@ from channels.routing import ProtocolTypeRouter  # noqa: E402
 
 from graphql_api.schema import schema  # noqa: E402
 from graphql_api.websocket.consumer import GraphQLSubscriptionConsumer  # noqa: E402
+from project.client_address import TrustedProxyMiddleware  # noqa: E402
 from realtime.routing import websocket_application  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_http_application,
-        "websocket": websocket_application(GraphQLSubscriptionConsumer.as_asgi(schema=schema)),
-    }
+application = TrustedProxyMiddleware(
+    ProtocolTypeRouter(
+        {
+            "http": django_http_application,
+            "websocket": websocket_application(GraphQLSubscriptionConsumer.as_asgi(schema=schema)),
+        }
+    )
 )

@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers as cors_default_headers
 
-from project.env import env_bool, env_int, env_list, env_str
+from project.env import env_bool, env_int, env_list, env_origins, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -28,7 +29,6 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     "daphne",
@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "channels",
+    "corsheaders",
     "graphql_api",
     "strawberry_django",
     "domain.accounts",
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "corsheaders.middleware.CorsMiddleware",  # first: it answers preflights itself
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -210,6 +212,54 @@ SESSION_COOKIE_SECURE = not DEBUG and env_bool("SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- Client address behind reverse proxies ---------------------------------------------
+# How many reverse proxies in front of daphne append to X-Forwarded-For (nginx: 1; a CDN or
+# load balancer in front of nginx: 2). The client's address is the entry that many from the
+# right, and X-Forwarded-Proto gives the scheme; 0: the headers are ignored and the peer
+# is the client (daphne faces clients). See project/client_address.py. With a count, daphne
+# must be reachable only through those proxies; never also run it with --proxy-headers,
+# which trusts the left-most, client-written entry.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise SystemExit(f"TRUSTED_PROXY_COUNT={TRUSTED_PROXY_COUNT} must be 0 or more.")
+
+# --- Browser clients on other origins -------------------------------------------------
+# The origins (scheme://host[:port]) whose pages may call the API. This one list drives the
+# CORS answers on /graphql/ (django-cors-headers: preflights, and cookies only for these
+# origins), the WebSocket handshake's Origin check (strawberry's `allowed_origins`), and
+# Django's CSRF Origin check (below). Pages on the API's own origin need no entry. With
+# DEBUG on and the variable unset: the usual local dev-server origins.
+_DEV_ORIGINS = [
+    f"http://{host}:{port}"
+    for port in (5173, 3000, 8000, 8080)
+    for host in ("localhost", "127.0.0.1")
+]
+CORS_ALLOWED_ORIGINS = env_origins("CORS_ALLOWED_ORIGINS", _DEV_ORIGINS if DEBUG else [])
+CORS_URLS_REGEX = r"^/graphql/?$"  # the API only; the admin stays same-origin
+CORS_ALLOW_CREDENTIALS = True
+CORS_ALLOW_METHODS = ("GET", "POST", "OPTIONS")
+CORS_ALLOW_HEADERS = (
+    *cors_default_headers,  # accept, authorization, content-type, x-csrftoken, ...
+    # Apollo Client (client awareness), and its CSRF-prevention and upload headers
+    "apollographql-client-name",
+    "apollographql-client-version",
+    "apollo-require-preflight",
+    "x-apollo-operation-name",
+)
+CORS_EXPOSE_HEADERS = ("Retry-After",)
+# Origins whose cookie-session writes (POST with X-CSRFToken) Django's CSRF check accepts
+# besides the API's own: every CORS origin, plus CSRF_TRUSTED_ORIGINS for other forms
+# (the admin behind a proxy that changes the host or scheme).
+CSRF_TRUSTED_ORIGINS = list(
+    dict.fromkeys(
+        [*CORS_ALLOWED_ORIGINS, *env_origins("CSRF_TRUSTED_ORIGINS", [], wildcard_subdomains=True)]
+    )
+)
+# A page on a sibling subdomain (app.example.com calling api.example.com) can read the
+# CSRF token it must send back only when the csrftoken cookie is set for the parent domain
+# (".example.com"); unset, the cookie belongs to the API's host alone.
+CSRF_COOKIE_DOMAIN = env_str("CSRF_COOKIE_DOMAIN") or None
 
 # --- GraphQL --------------------------------------------------------------------------
 GRAPHIQL = env_bool("GRAPHIQL", DEBUG)

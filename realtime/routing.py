@@ -8,11 +8,12 @@ from channels.auth import AuthMiddlewareStack
 from channels.routing import URLRouter
 from django.urls import re_path
 
-from realtime.middleware import BrowserOriginValidator
+from realtime.middleware import AllowedHostsValidator
 
 
 def websocket_application(consumer: Any) -> Any:
-    """The WebSocket side of the ASGI app, around the consumer the composition root gives."""
-    return BrowserOriginValidator(
+    """The WebSocket side of the ASGI app, around the consumer the composition root gives
+    (which checks the Origin itself)."""
+    return AllowedHostsValidator(
         AuthMiddlewareStack(URLRouter([re_path(r"^graphql/?$", consumer)]))
     )

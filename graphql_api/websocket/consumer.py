@@ -54,6 +54,9 @@ class GraphQLSubscriptionConsumer(GraphQLWSConsumer):
             timedelta(seconds=settings.WS_CONNECTION_INIT_TIMEOUT),
         )
         kwargs.setdefault("max_subscriptions_per_connection", settings.WS_MAX_SUBSCRIPTIONS)
+        # The handshake's Origin check (strawberry's): no Origin (not a browser) or the
+        # page's own origin passes, others only when listed, as for HTTP's CORS.
+        kwargs.setdefault("allowed_origins", settings.CORS_ALLOWED_ORIGINS)
         super().__init__(**kwargs)
 
     async def get_context(self, request: Any, response: Any) -> Context:
