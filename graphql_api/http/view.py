@@ -24,18 +24,18 @@ class GraphQLView(AsyncGraphQLView):
         if rejection is not None:
             return rejection
         key = await response_cache.cache_key(request)
-        if key is not None and (hit := await response_cache.cached(key)) is not None:
-            return hit
+        if key is not None:
+            return await response_cache.serve(key, lambda: self._run(request, *args, **kwargs))
+        return await self._run(request, *args, **kwargs)
+
+    async def _run(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         try:
             # Resolve the caller once, here, so resolvers never touch a lazy user from
             # async code.
             request.user = await resolve_viewer(request)
         except AuthenticationFailed as failure:
             return unauthenticated_response(str(failure))
-        response = await super().dispatch(request, *args, **kwargs)
-        if key is not None:
-            await response_cache.store(key, response)
-        return response
+        return await super().dispatch(request, *args, **kwargs)
 
     async def get_context(self, request: HttpRequest, response: HttpResponse) -> Context:
         return Context(request=request, response=response, viewer=request.user)
