@@ -264,7 +264,8 @@ CSRF_COOKIE_DOMAIN = env_str("CSRF_COOKIE_DOMAIN") or None
 # --- GraphQL --------------------------------------------------------------------------
 GRAPHIQL = env_bool("GRAPHIQL", DEBUG)
 # Seconds an anonymous query's answer may be served from the cache (0: off). Any committed
-# catalog change makes cached answers unreachable at once; see graphql_api/response_cache.py.
+# change anonymous readers could see makes cached answers unreachable at once; see
+# graphql_api/http/response_cache.py.
 RESPONSE_CACHE_TTL = env_int("RESPONSE_CACHE_TTL", 30)
 # Limits on what one request may ask (graphql_api/http/envelope.py, graphql_api/execution/).
 GRAPHQL_MAX_BODY_BYTES = env_int("GRAPHQL_MAX_BODY_BYTES", 256 * 1024)  # JSON body or GET query
@@ -281,6 +282,12 @@ GRAPHQL_COST_BUDGET_USER = env_int("GRAPHQL_COST_BUDGET_USER", 500_000)
 # Schema introspection (and "Did you mean" suggestions in errors); the storefront schema is
 # public, so it is on unless turned off.
 GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", True)
+
+# --- Response cache: single flight -----------------------------------------------------
+# Concurrent misses of one anonymous answer compute it once: the first takes a lock in the
+# cache, the others wait for its answer, at most this many seconds (also the lock's
+# expiry, so a holder that crashed stalls nobody longer); then each computes its own.
+RESPONSE_CACHE_LOCK_TIMEOUT = env_int("RESPONSE_CACHE_LOCK_TIMEOUT", 10)
 STRAWBERRY_DJANGO = {
     "FIELD_DESCRIPTION_FROM_HELP_TEXT": True,
     "TYPE_DESCRIPTION_FROM_MODEL_DOCSTRING": True,

@@ -1,8 +1,13 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db import transaction
+from django.http import HttpRequest
 
 from domain.accounts.models import User
+from domain.common.read_version import catalog_changed
 
 
 class UserCreateForm(AdminUserCreationForm):
@@ -37,3 +42,9 @@ class UserAdmin(DjangoUserAdmin):
             {"classes": ("wide",), "fields": ("email", "display_name", "password1", "password2")},
         ),
     )
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if change and "display_name" in form.changed_data:
+                catalog_changed()  # shown to everyone beside the user's reviews

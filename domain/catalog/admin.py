@@ -13,7 +13,7 @@ from django.http import HttpRequest
 
 from domain.catalog import services
 from domain.catalog.models import Category, Favorite, Product, ProductImage, Review
-from domain.common.read_version import catalog_changed
+from domain.common.read_version import catalog_change_record
 
 PRODUCT_FIELDS = ("name", "slug", "description", "price", "currency", "stock", "is_published")
 
@@ -23,23 +23,33 @@ def _report(request: HttpRequest, error: ValidationError) -> None:
 
 
 class CatalogChangeAdmin(admin.ModelAdmin):
-    """Plain admin writes of catalog rows that have no service: each moves the catalog's
-    read version when it commits (cached anonymous answers are then unreachable)."""
+    """Plain admin writes of catalog rows that have no service: each one that changes
+    something anonymous readers can see moves the catalog's read version when it commits
+    (cached anonymous answers are then unreachable); a save that changes nothing, or a
+    change to what only staff see, keeps it."""
+
+    def is_public(self, obj: Any) -> bool:
+        """Whether anonymous readers see `obj` (categories: always)."""
+        return True
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         with transaction.atomic():
             super().save_model(request, obj, form, change)
-            catalog_changed()
+            if not change or form.has_changed():
+                public = self.is_public(obj)
+                catalog_change_record(was_public=public, is_public=public)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         with transaction.atomic():
+            public = self.is_public(obj)
             super().delete_model(request, obj)
-            catalog_changed()
+            catalog_change_record(was_public=public, is_public=public)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         with transaction.atomic():
+            public = any(self.is_public(obj) for obj in queryset)
             super().delete_queryset(request, queryset)
-            catalog_changed()
+            catalog_change_record(was_public=public, is_public=public)
 
 
 @admin.register(Category)
@@ -145,6 +155,9 @@ class ProductImageAdmin(CatalogChangeAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return ("product", "image", "position") if obj else ("position",)
+
+    def is_public(self, obj: ProductImage) -> bool:
+        return obj.product.is_public
 
     def save_model(self, request: HttpRequest, obj: ProductImage, form: Any, change: bool) -> None:
         if change:

@@ -165,6 +165,12 @@ class Product(TimeStampedModel):
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
+    @property
+    def is_public(self) -> bool:
+        """Whether anonymous readers see it: the rule `product_restrict_to_visible` (in
+        selectors) applies as a filter, for one row in memory."""
+        return bool(self.is_published and self.deleted_at is None)
+
     def mark_deleted(self, *, at: Any = None) -> None:
         self.deleted_at = at or timezone.now()
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db import connection
 
-from domain.common.read_version import catalog_changed
+from domain.common.read_version import catalog_change_record
 from domain.events.models import OrderEvent, OrderEventType, ProductEvent, ProductEventType
 from domain.events.publishing import publish_on_commit
 
@@ -36,9 +36,12 @@ def product_event_record(
     was_public: bool | None = None,
     previous_category_id: int | None = None,
 ) -> ProductEvent:
-    """`was_public`: for UNPUBLISHED and DELETED, whether customers could see the product
-    just before (they then learn that it went away)."""
-    public_now = bool(product.is_published and product.deleted_at is None)
+    """`was_public`: whether customers could see the product just before (for UNPUBLISHED
+    and DELETED they then learn that it went away); not given, the same as now.
+
+    Every event is a change, so this is where product writes move the catalog's read
+    version: when anonymous readers could see the product before or after."""
+    public_now = product.is_public
     _take_event_order_lock()
     event = ProductEvent.objects.create(
         type=type,
@@ -50,7 +53,10 @@ def product_event_record(
         is_public=public_now or bool(was_public),
         changed_fields=sorted(changed_fields),
     )
-    catalog_changed()  # first: a client re-reading on the event must not get the old answer
+    # First: a client re-reading on the event must not get the old answer.
+    catalog_change_record(
+        was_public=public_now if was_public is None else was_public, is_public=public_now
+    )
     publish_on_commit(event)
     return event
 

@@ -2,9 +2,9 @@
 
 Order of work for one request, cheapest refusals first: method, CSRF, the envelope
 (graphql_api/http/envelope.py: size, media type, member types), the operation type for GET,
-the anonymous response cache, the caller's credentials, then strawberry's execution with
-the operation gate (graphql_api/execution/gate.py). Status codes and the media type follow
-GraphQL over HTTP (graphql_api/http/responses.py)."""
+the anonymous response cache (one computation per answer), the caller's credentials, then
+strawberry's execution with the operation gate (graphql_api/execution/gate.py). Status
+codes and the media type follow GraphQL over HTTP (graphql_api/http/responses.py)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from graphql_api.http import response_cache
 from graphql_api.http.authentication import resolve_viewer, unauthenticated_response
 from graphql_api.http.csrf import csrf_rejection
 from graphql_api.http.envelope import BadRequest, GraphQLRequest, read_envelope
-from graphql_api.http.responses import Outcome, apply_outcome, error_response, outcome_of
+from graphql_api.http.responses import apply_outcome, error_response, outcome_of
 from graphql_api.schema import schema
 
 ALLOWED_METHODS = ("GET", "POST")
@@ -73,9 +73,12 @@ class GraphQLView(AsyncGraphQLView):
                 headers={"Allow": "POST"},
             )
         key = await response_cache.cache_key(request, operation, operation_type)
-        if key is not None and (hit := await response_cache.cached(key)) is not None:
-            apply_outcome(request, hit, Outcome(request_error=False))
-            return hit
+        if key is not None:
+            return await response_cache.serve(key, lambda: self._execute(request))
+        return await self._execute(request)
+
+    async def _execute(self, request: HttpRequest) -> HttpResponse:
+        """The caller's credentials, then strawberry's execution of the checked envelope."""
         try:
             # Resolve the caller once, here, so resolvers never touch a lazy user from
             # async code.
@@ -91,8 +94,6 @@ class GraphQLView(AsyncGraphQLView):
         outcome = getattr(request, "graphql_outcome", None)
         if outcome is not None:
             apply_outcome(request, response, outcome)
-        if key is not None:
-            await response_cache.store(key, response)
         return response
 
     async def parse_http_body(self, request_adapter: Any) -> GraphQLRequestData:

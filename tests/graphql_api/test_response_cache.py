@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from domain.catalog import services
-from tests.factories import make_product, make_user
+from tests.factories import make_product, make_review, make_user
 from tests.support.graphql import bearer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -59,3 +59,130 @@ def test_answers_with_errors_are_not_cached():
     bad = {"query": "{ products(first: 500) { totalCount } }"}
     assert "X-Cache" not in _post(Client(), bad)
     assert "X-Cache" not in _post(Client(), bad)
+
+
+# What moves the version: only a change an anonymous reader could see.
+
+REVIEWS = {
+    "query": "query Reviews { products(first: 5) { edges { node { name stock updatedAt "
+    "reviews(first: 5) { edges { node { title rating updatedAt author { displayName } } } } "
+    "} } } }"
+}
+
+
+def _node(response) -> dict:
+    return response.json()["data"]["products"]["edges"][0]["node"]
+
+
+def _mutate(user, query: str, variables: dict) -> dict:
+    from domain.accounts.tokens import access_token_encode
+
+    response = _post(
+        Client(),
+        {"query": query, "variables": variables},
+        **bearer(access_token_encode(user)),
+    )
+    (payload,) = response.json()["data"].values()
+    assert payload["errors"] == []
+    return payload
+
+
+def _gid(type_name: str, pk: int) -> str:
+    import base64
+
+    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
+
+
+REVIEW_UPDATE = (
+    "mutation ($id: ID!, $input: ReviewUpdateInput!) "
+    "{ reviewUpdate(id: $id, input: $input) { errors { field message code } } }"
+)
+PRODUCT_UPDATE = (
+    "mutation ($id: ID!, $input: ProductUpdateInput!) "
+    "{ productUpdate(id: $id, input: $input) { errors { field message code } } }"
+)
+STOCK_ADJUST = (
+    "mutation ($id: ID!, $delta: Int!) "
+    "{ stockAdjust(productId: $id, delta: $delta) { errors { field message code } } }"
+)
+PRODUCT_DELETE = "mutation ($id: ID!) { productDelete(id: $id) { errors { field message code } } }"
+
+
+def test_a_no_op_review_update_keeps_the_cached_answer_and_a_real_one_is_seen_at_once():
+    # given
+    author = make_user()
+    product = make_product(name="Lamp")
+    review = make_review(product=product, author=author, rating=4, title="Good")
+    assert _post(Client(), REVIEWS)["X-Cache"] == "miss"
+    review_id = _gid("Review", review.pk)
+    # when
+    _mutate(author, REVIEW_UPDATE, {"id": review_id, "input": {}})
+    _mutate(author, REVIEW_UPDATE, {"id": review_id, "input": {"rating": 4, "title": "Good"}})
+    # then
+    assert _post(Client(), REVIEWS)["X-Cache"] == "hit"
+    # when
+    _mutate(author, REVIEW_UPDATE, {"id": review_id, "input": {"title": "Better"}})
+    # then
+    after = _post(Client(), REVIEWS)
+    assert after["X-Cache"] == "miss"
+    assert _node(after)["reviews"]["edges"][0]["node"]["title"] == "Better"
+
+
+def test_a_no_op_product_update_keeps_the_cached_answer_and_a_real_one_is_seen_at_once():
+    # given
+    staff = make_user(is_staff=True)
+    product = make_product(name="Lamp", price=Decimal("10.00"), stock=5)
+    assert _post(Client(), REVIEWS)["X-Cache"] == "miss"
+    product_id = _gid("Product", product.pk)
+    # when
+    _mutate(staff, PRODUCT_UPDATE, {"id": product_id, "input": {}})
+    _mutate(
+        staff,
+        PRODUCT_UPDATE,
+        {"id": product_id, "input": {"name": "Lamp", "price": "10.0", "isPublished": True}},
+    )
+    _mutate(staff, STOCK_ADJUST, {"id": product_id, "delta": 0})
+    # then
+    assert _post(Client(), REVIEWS)["X-Cache"] == "hit"
+    # when
+    _mutate(staff, PRODUCT_UPDATE, {"id": product_id, "input": {"name": "Desk lamp"}})
+    # then
+    after = _post(Client(), REVIEWS)
+    assert after["X-Cache"] == "miss" and _node(after)["name"] == "Desk lamp"
+
+
+def test_a_zero_stock_adjustment_leaves_the_product_as_a_cached_answer_shows_it():
+    # given
+    staff = make_user(is_staff=True)
+    product = make_product(name="Lamp")
+    cached_node = _node(_post(Client(), REVIEWS))
+    # when
+    _mutate(staff, STOCK_ADJUST, {"id": _gid("Product", product.pk), "delta": 0})
+    # then: what a fresh read sees is what the cache still serves
+    from domain.accounts.tokens import access_token_encode
+
+    fresh = _post(Client(), REVIEWS, **bearer(access_token_encode(make_user())))
+    assert _node(fresh) == cached_node
+
+
+def test_changes_to_an_unpublished_product_keep_the_cached_answer_until_it_is_published():
+    # given
+    staff = make_user(is_staff=True)
+    make_product(name="Lamp")
+    hidden = make_product(name="Secret", is_published=False)
+    gone = make_product(name="Draft", is_published=False)
+    assert _post(Client(), REVIEWS)["X-Cache"] == "miss"
+    hidden_id = _gid("Product", hidden.pk)
+    # when
+    _mutate(staff, STOCK_ADJUST, {"id": hidden_id, "delta": 3})
+    _mutate(staff, PRODUCT_UPDATE, {"id": hidden_id, "input": {"name": "Still secret"}})
+    _mutate(staff, PRODUCT_DELETE, {"id": _gid("Product", gone.pk)})
+    # then
+    assert _post(Client(), REVIEWS)["X-Cache"] == "hit"
+    # when
+    _mutate(staff, PRODUCT_UPDATE, {"id": hidden_id, "input": {"isPublished": True}})
+    # then
+    after = _post(Client(), REVIEWS)
+    assert after["X-Cache"] == "miss"
+    names = [edge["node"]["name"] for edge in after.json()["data"]["products"]["edges"]]
+    assert sorted(names) == ["Lamp", "Still secret"]

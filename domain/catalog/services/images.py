@@ -12,7 +12,7 @@ from domain.catalog.error_codes import CatalogErrorCode
 from domain.catalog.models import Product, ProductImage
 from domain.common.error_codes import CommonErrorCode, field_error
 from domain.common.permissions import require_staff
-from domain.common.read_version import catalog_changed
+from domain.common.read_version import catalog_change_record
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_IMAGES_PER_PRODUCT = 20
@@ -69,5 +69,5 @@ def product_image_add(
         )
         image.image.save(upload.name, upload, save=False)
         image.save()
-        catalog_changed()
+        catalog_change_record(was_public=locked.is_public, is_public=locked.is_public)
     return image

@@ -194,6 +194,11 @@ def stock_adjust(*, actor: Any, product: Product, delta: int) -> Product:
         raise field_error(
             "delta", f"At most {MAX_STOCK_DELTA} either way.", CommonErrorCode.INVALID
         )
+    if delta == 0:  # changes nothing, not even `updatedAt`
+        current = Product.objects.filter(pk=product.pk).first()
+        if current is None:
+            raise field_error("product_id", "No such product.", CommonErrorCode.NOT_FOUND)
+        return current
     with transaction.atomic():
         updated = Product.objects.filter(pk=product.pk, stock__gte=-delta).update(
             stock=F("stock") + delta, updated_at=timezone.now()
@@ -205,8 +210,7 @@ def stock_adjust(*, actor: Any, product: Product, delta: int) -> Product:
                 "delta", "Stock cannot go below zero.", CatalogErrorCode.INSUFFICIENT_STOCK
             )
         product = Product.objects.get(pk=product.pk)
-        if delta:
-            product_event_record(
-                product=product, type=ProductEventType.STOCK_CHANGED, changed_fields=["stock"]
-            )
+        product_event_record(
+            product=product, type=ProductEventType.STOCK_CHANGED, changed_fields=["stock"]
+        )
     return product

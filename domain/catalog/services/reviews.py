@@ -14,7 +14,7 @@ from domain.catalog.selectors import product_restrict_to_visible
 from domain.catalog.validation import Errors
 from domain.common.error_codes import CommonErrorCode, field_error, input_error
 from domain.common.permissions import is_staff, require_signed_in
-from domain.common.read_version import catalog_changed
+from domain.common.read_version import catalog_change_record
 from domain.events.models import ProductEventType
 from domain.events.services import product_event_record
 
@@ -99,7 +99,8 @@ def review_update(
     title: str | None = None,
     body: str | None = None,
 ) -> Review:
-    """The author edits their review."""
+    """The author edits their review. Values equal to the stored ones change nothing: no
+    write, no new `updatedAt`, no move of the catalog's read version."""
     require_signed_in(actor)
     review = _owned_review(actor=actor, review_id=review_id, staff_may=False)
     errors = Errors()
@@ -112,12 +113,16 @@ def review_update(
         review = Review.objects.select_for_update().filter(pk=review.pk).first()
         if review is None:
             raise field_error("id", "No such review.", CommonErrorCode.NOT_FOUND)
-        for field, value in cleaned.items():
-            setattr(review, field, value)
-        review.save(update_fields=[*cleaned, "updated_at"])
-        if "rating" in cleaned:
-            _ratings_changed(product)
-        catalog_changed()
+        changed = [field for field, value in cleaned.items() if getattr(review, field) != value]
+        if not changed:
+            return review
+        for field in changed:
+            setattr(review, field, cleaned[field])
+        review.save(update_fields=[*changed, "updated_at"])
+        if "rating" in changed:
+            _ratings_changed(product)  # its event moves the version
+        else:
+            catalog_change_record(was_public=product.is_public, is_public=product.is_public)
     return review
 
 

@@ -1,0 +1,163 @@
+"""Single flight: requests that miss one cached answer at the same time compute it once."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.test import AsyncClient
+
+from graphql_api.http import response_cache
+from graphql_api.schema import schema
+from tests.factories import make_product
+
+QUERY = {"query": "query Page { products(first: 5) { edges { node { name price } } } }"}
+REQUESTS = 8
+
+
+@pytest.fixture(autouse=True)
+def _cache_on(settings):
+    settings.RESPONSE_CACHE_TTL = 30
+    settings.RESPONSE_CACHE_LOCK_TIMEOUT = 10
+
+
+def _answer(body: bytes) -> HttpResponse:
+    return HttpResponse(body, content_type="application/json")
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_concurrent_anonymous_misses_of_one_document_execute_it_once(monkeypatch):
+    # given: the first execution waits until every request has arrived (or, without
+    # single flight, until every request executes)
+    await sync_to_async(make_product)(name="Lamp")
+    arrived: list[int] = []
+    executions: list[int] = []
+    everyone_in = asyncio.Event()
+    real_serve, real_execute = getattr(response_cache, "serve", None), schema.execute
+
+    def count(seen: list[int]) -> None:
+        seen.append(1)
+        if len(seen) == REQUESTS:
+            everyone_in.set()
+
+    async def arriving_serve(key: str, compute: Any) -> Any:
+        count(arrived)
+        assert real_serve is not None
+        return await real_serve(key, compute)
+
+    async def gated_execute(*args: Any, **kwargs: Any) -> Any:
+        count(executions)
+        await everyone_in.wait()
+        return await real_execute(*args, **kwargs)
+
+    monkeypatch.setattr(response_cache, "serve", arriving_serve, raising=False)
+    monkeypatch.setattr(schema, "execute", gated_execute)
+    # when
+    responses = await asyncio.gather(
+        *(
+            AsyncClient().post("/graphql/", QUERY, content_type="application/json")
+            for _ in range(REQUESTS)
+        )
+    )
+    # then
+    assert len(executions) == 1
+    assert {response.content for response in responses} == {responses[0].content}
+    assert b'"name":"Lamp"' in responses[0].content
+    sources = sorted(response["X-Cache"] for response in responses)
+    assert sources.count("miss") == 1
+    assert set(sources) - {"miss"} <= {"shared", "hit"}
+
+
+def test_misses_in_two_processes_compute_once():
+    # given: two event loops in two threads stand for two processes (they meet only in
+    # the cache); the first computes, and finishes only once the second has asked
+    executions: list[str] = []
+    first_computing, second_asked = threading.Event(), threading.Event()
+
+    async def first_compute() -> HttpResponse:
+        executions.append("first")
+        first_computing.set()
+        await asyncio.get_running_loop().run_in_executor(None, second_asked.wait)
+        return _answer(b'{"data":{"n":1}}')
+
+    async def second_compute() -> HttpResponse:
+        executions.append("second")
+        return _answer(b'{"data":{"n":2}}')
+
+    def first() -> HttpResponse:
+        return asyncio.run(response_cache.serve("gql-test:k", first_compute))
+
+    def second() -> HttpResponse:
+        first_computing.wait()  # so the first holds the lock
+
+        async def ask() -> HttpResponse:
+            task = asyncio.ensure_future(response_cache.serve("gql-test:k", second_compute))
+            await asyncio.sleep(0)  # the task runs to its first look at the cache
+            second_asked.set()
+            return await task
+
+        return asyncio.run(ask())
+
+    results: dict[str, HttpResponse] = {}
+    threads = [
+        threading.Thread(target=lambda: results.__setitem__("first", first())),
+        threading.Thread(target=lambda: results.__setitem__("second", second())),
+    ]
+    # when
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    # then
+    assert executions == ["first"]
+    assert results["first"]["X-Cache"] == "miss"
+    assert results["second"]["X-Cache"] in {"shared", "hit"}
+    assert results["second"].content == b'{"data":{"n":1}}'
+
+
+async def test_a_holder_that_never_answers_holds_up_others_only_until_the_lock_timeout(settings):
+    # given: another process took the lock and died
+    settings.RESPONSE_CACHE_LOCK_TIMEOUT = 0.2
+    await cache.aadd(response_cache.LOCK_PREFIX + "gql-test:k", "crashed", timeout=60)
+
+    async def compute() -> HttpResponse:
+        return _answer(b'{"data":{"n":1}}')
+
+    # when
+    response = await response_cache.serve("gql-test:k", compute)
+    # then: it computed the answer itself, and filed it
+    assert response["X-Cache"] == "miss" and response.content == b'{"data":{"n":1}}'
+    assert (await response_cache.serve("gql-test:k", compute))["X-Cache"] == "hit"
+
+
+async def test_when_the_computing_request_goes_away_a_waiting_one_computes():
+    # given: a computation under way whose request then goes away
+    started, computations = asyncio.Event(), []
+
+    async def abandoned() -> HttpResponse:
+        computations.append("abandoned")
+        started.set()
+        await asyncio.Event().wait()  # never ends by itself
+        raise AssertionError("unreachable")
+
+    async def compute() -> HttpResponse:
+        computations.append("second")
+        return _answer(b'{"data":{"n":2}}')
+
+    first = asyncio.ensure_future(response_cache.serve("gql-test:k", abandoned))
+    await started.wait()
+    waiting = asyncio.ensure_future(response_cache.serve("gql-test:k", compute))
+    await asyncio.sleep(0)
+    # when
+    first.cancel()
+    # then
+    response = await waiting
+    assert computations == ["abandoned", "second"]
+    assert response["X-Cache"] == "miss" and response.content == b'{"data":{"n":2}}'
+    with pytest.raises(asyncio.CancelledError):
+        await first
