@@ -27,7 +27,9 @@ from tests.support.raw_websocket import RawWebSocket
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 # Each event carries the product's long description: the kernel buffers between daphne and a
-# paused client (the server's grows to megabytes) fill after a few hundred events.
+# paused client (the server's grows to about 2 MB) fill after about a hundred events, then
+# WS_MAX_UNSENT_BYTES (its default, 256 KiB, far above one event: a client that reads never
+# comes near it) a dozen more.
 SUBSCRIPTION = """
 subscription ($productIds: [ID!], $after: String) {
   productEvents(productIds: $productIds, types: [STOCK_CHANGED], after: $after) {
@@ -39,7 +41,6 @@ subscription ($productIds: [ID!], $after: String) {
 DESCRIPTION = "A long description. " * 1000  # 20 kB
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
-SMALL_BOUND = 16 * 1024  # WS_MAX_UNSENT_BYTES: passed as soon as the kernel buffers are full
 TINY_RECEIVE_BUFFER = 4096  # the paused client's SO_RCVBUF, so its kernel buffers fill soon
 MAX_EVENTS = 600  # published at most, waiting for the paused reader to be closed
 
@@ -55,7 +56,7 @@ def _server_env(**overrides: str) -> dict[str, str]:
         DATABASE_URL=database_url,
         ALLOWED_HOSTS="127.0.0.1,localhost",
         LOG_LEVEL="WARNING",
-        **{"REDIS_URL": settings.REDIS_URL, "WS_MAX_UNSENT_BYTES": str(SMALL_BOUND), **overrides},
+        **{"REDIS_URL": settings.REDIS_URL, **overrides},
     )
 
 
@@ -120,6 +121,11 @@ class Subscriber:
         assert message["type"] in {"next", "data"}, message
         return message["payload"]["data"]["productEvents"]
 
+    def cursor_of_next_event(self) -> str:
+        event = self.next_event()
+        assert event is not None, ("closed", self.socket.close_code, self.socket.reset)
+        return event["cursor"]
+
     def all_events(self) -> list[dict[str, Any]]:
         """Every event until the connection ends."""
         events = []
@@ -150,34 +156,39 @@ def test_a_paused_reader_is_closed_with_1013_and_resumes_by_cursor_missing_nothi
     group = bus.product_group(product.pk)
     env = _server_env(WS_SLOW_CLIENT_CLOSE_TIMEOUT="120")  # time enough to read the close
     others = _listeners(group)  # channels left in the group by earlier runs' servers
+    # (both start after a first event: from a cursor, a subscription's start is exact)
+    stock_adjust(actor=staff, product=product, delta=1)
+    start, *_ = _cursors_in_log(product)
     with running_daphne(env) as base_url:
-        paused = Subscriber(base_url, protocol, _gid(product), receive_buffer=TINY_RECEIVE_BUFFER)
-        reading = Subscriber(base_url, protocol, _gid(product))
+        paused = Subscriber(
+            base_url, protocol, _gid(product), after=start, receive_buffer=TINY_RECEIVE_BUFFER
+        )
+        reading = Subscriber(base_url, protocol, _gid(product), after=start)
         _until(lambda: _listeners(group) == others + 2, "both subscriptions listen")
         # when events keep coming, the reading client taking each one, until the server
         # lets go of the paused one
         received_by_reader = []
         for _ in range(MAX_EVENTS):
             stock_adjust(actor=staff, product=product, delta=1)
-            received_by_reader.append(reading.next_event()["cursor"])
+            received_by_reader.append(reading.cursor_of_next_event())
             if _listeners(group) == others + 1:
                 break
         else:
             pytest.fail(f"the paused reader was still subscribed after {MAX_EVENTS} events")
         # then the reading client keeps its connection and its subscription
         stock_adjust(actor=staff, product=product, delta=1)
-        received_by_reader.append(reading.next_event()["cursor"])
-        assert received_by_reader == _cursors_in_log(product)
+        received_by_reader.append(reading.cursor_of_next_event())
+        assert [start, *received_by_reader] == _cursors_in_log(product)
         assert _listeners(group) == others + 1
         # and the paused one, reading again, finds events in order, then a 1013 close
         before_close = [event["cursor"] for event in paused.all_events()]
         assert paused.socket.close_code == 1013
-        log = _cursors_in_log(product)
+        log = _cursors_in_log(product)[1:]  # after `start`
         assert before_close == log[: len(before_close)]
         assert 0 < len(before_close) < len(log)
         # when it resumes from the last cursor it received
         resumed = Subscriber(base_url, protocol, _gid(product), after=before_close[-1])
-        missed = [resumed.next_event()["cursor"] for _ in range(len(log) - len(before_close))]
+        missed = [resumed.cursor_of_next_event() for _ in range(len(log) - len(before_close))]
         reading.socket.close()
         resumed.socket.close()
     # then it has every event, in order, none twice
