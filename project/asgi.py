@@ -17,7 +17,10 @@ from channels.routing import ProtocolTypeRouter  # noqa: E402
 from graphql_api.schema import schema  # noqa: E402
 from graphql_api.websocket.consumer import GraphQLSubscriptionConsumer  # noqa: E402
 from project.client_address import TrustedProxyMiddleware  # noqa: E402
+from realtime import backpressure  # noqa: E402
 from realtime.routing import websocket_application  # noqa: E402
+
+backpressure.install()  # a bounded outgoing buffer for every WebSocket daphne serves
 
 application = TrustedProxyMiddleware(
     ProtocolTypeRouter(

@@ -185,6 +185,13 @@ WS_MAX_PENDING_EVENTS = env_int("WS_MAX_PENDING_EVENTS", 500)  # per subscriptio
 # Seconds between each process's looks at the event log for events whose live message was
 # lost (graphql_api/event_streams.LogPoller); 0 turns it off.
 WS_LOG_POLL_INTERVAL = env_int("WS_LOG_POLL_INTERVAL", 5)
+
+# A WebSocket client that stops reading: once this many bytes wait for it in the process
+# (beyond what the kernel buffers), it is closed with 1013 and resumes by cursor; 0 means
+# no bound. It then has WS_SLOW_CLIENT_CLOSE_TIMEOUT seconds to read what was sent and the
+# close frame before its TCP connection is dropped (realtime/backpressure.py).
+WS_MAX_UNSENT_BYTES = env_int("WS_MAX_UNSENT_BYTES", 256 * 1024)
+WS_SLOW_CLIENT_CLOSE_TIMEOUT = env_int("WS_SLOW_CLIENT_CLOSE_TIMEOUT", 5)  # seconds
 CELERY_BEAT_SCHEDULE = {
     "event-backlog-relay": {"task": "event_backlog_relay", "schedule": 5.0},
     "event-log-prune": {"task": "event_log_prune", "schedule": 3600.0},

@@ -51,15 +51,18 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 @contextmanager
-def running_daphne(env: dict[str, str], *, timeout: float = 20.0) -> Iterator[str]:
-    """Yield the base URL (`http://127.0.0.1:<port>`) of a daphne serving the project."""
+def running_daphne(
+    env: dict[str, str], *, timeout: float = 20.0, application: str = "project.asgi:application"
+) -> Iterator[str]:
+    """Yield the base URL (`http://127.0.0.1:<port>`) of a daphne serving the project (or
+    another ASGI `application`, which must answer GET /healthz with 200)."""
     port = free_port()
     # Open for the process's whole life; closed and removed in the `finally` below.
     log = tempfile.NamedTemporaryFile(  # noqa: SIM115
         "w+", prefix="daphne-", suffix=".log", delete=False
     )
     process = subprocess.Popen(
-        [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "project.asgi:application"],
+        [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), application],
         cwd=ROOT,
         env=env,
         stdout=log,
