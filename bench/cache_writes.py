@@ -35,12 +35,11 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from bench.catalog_read import ROOT, ensure_database, sh
+from bench.catalog_read import ROOT, daphne_env, ensure_database, server, sh
 
 BENCH = ROOT / "bench"
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/shop_bench"
@@ -178,29 +177,6 @@ def wrk(url: str, body: bytes, *, duration: int, connections: int) -> dict[str, 
     }
 
 
-@contextmanager
-def server(tree: Path, command: list[str], env: dict[str, str], port: int) -> Iterator[str]:
-    """daphne serving the code in `tree` (it puts its working directory first on the
-    path, before the editable install of the current code)."""
-    process = subprocess.Popen(
-        command, cwd=tree, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise SystemExit(f"server on port {port} did not start") from None
-                time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}/graphql/"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 def baseline_tree(revision: str, stack: ExitStack) -> Path:
     directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cache-baseline-")))
     archive = subprocess.run(
@@ -225,20 +201,13 @@ def main() -> None:
 
     database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
     redis_url = os.environ.get("REDIS_URL", DEFAULT_REDIS_URL)
-    base_env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DEBUG"}}
-    env = {
-        **base_env,
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": "bench",
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SETTINGS_MODULE": "project.settings",
-        "LOG_LEVEL": "WARNING",
-        "RESPONSE_CACHE_TTL": "30",
+    env = daphne_env(
+        database_url,
+        RESPONSE_CACHE_TTL="30",
         # Sign-in and registration limits would refuse the benchmark's own accounts.
-        "SIGN_IN_MAX_FAILURES_PER_IP": "1000",
-        "REGISTER_MAX_PER_IP": "1000",
-    }
+        SIGN_IN_MAX_FAILURES_PER_IP="1000",
+        REGISTER_MAX_PER_IP="1000",
+    )
     if shutil.which("wrk") is None:
         sh("apt-get", "install", "-y", "-q", "wrk")
     ensure_database(database_url, args.products, env)
@@ -260,7 +229,7 @@ def main() -> None:
                 "PYTHONPATH": str(tree),
             }
             command = [daphne, "-b", "127.0.0.1", "-p", str(port), app]
-            servers[name] = stack.enter_context(server(tree, command, server_env, port))
+            servers[name] = stack.enter_context(server(command, server_env, port, cwd=tree))
         ids = {name: set_up_writers(url) for name, url in servers.items()}
         scenarios = ("quiet", "no-op writes", "real changes")
         for url in servers.values():  # warm-up

@@ -75,10 +75,30 @@ def ensure_database(database_url: str, products: int, env: dict[str, str]) -> No
     sh(*manage, "seed_demo", "--products", str(products), "--force", env=env)
 
 
+def daphne_env(database_url: str, **overrides: str) -> dict[str, str]:
+    """The environment of one of our daphne processes in a benchmark: DEBUG off, quiet logs,
+    and no per-client cost budget (a load generator is one client asking far more than any
+    real one)."""
+    return {
+        **{k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DEBUG"}},
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "bench",
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SETTINGS_MODULE": "project.settings",
+        "LOG_LEVEL": "WARNING",
+        "GRAPHQL_COST_BUDGET_ANONYMOUS": "0",
+        "GRAPHQL_COST_BUDGET_USER": "0",
+        **overrides,
+    }
+
+
 @contextmanager
-def server(command: list[str], env: dict[str, str], port: int):
+def server(command: list[str], env: dict[str, str], port: int, *, cwd: Path = ROOT):
+    """A server process, until it answers /healthz; `cwd` first on its path (a benchmark
+    of another revision runs that revision's tree)."""
     process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
         deadline = time.monotonic() + 30
@@ -142,18 +162,7 @@ def main() -> None:
 
     database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
     base_env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DEBUG"}}
-    ours_env = {
-        **base_env,
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": "bench",
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SETTINGS_MODULE": "project.settings",
-        "LOG_LEVEL": "WARNING",
-        "RESPONSE_CACHE_TTL": "0",
-        # wrk is one anonymous client hammering: measure the server, not the cost budget
-        "GRAPHQL_COST_BUDGET_ANONYMOUS": "0",
-    }
+    ours_env = daphne_env(database_url, RESPONSE_CACHE_TTL="0")
     cached_env = {**ours_env, "RESPONSE_CACHE_TTL": "30"}
     peer_env = {
         **base_env,

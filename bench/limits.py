@@ -25,7 +25,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.catalog_read import DEFAULT_DATABASE_URL, ensure_database, server  # noqa: E402
+from bench.catalog_read import (  # noqa: E402
+    DEFAULT_DATABASE_URL,
+    daphne_env,
+    ensure_database,
+    server,
+)
 
 # Each shape: a document for a page size n (cost grows with n).
 SHAPES: dict[str, Callable[[int], str]] = {
@@ -85,17 +90,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DEBUG"}},
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": "bench",
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SETTINGS_MODULE": "project.settings",
-        "LOG_LEVEL": "WARNING",
-        "RESPONSE_CACHE_TTL": "0",
-        "GRAPHQL_COST_BUDGET_ANONYMOUS": "0",
-    }
+    env = daphne_env(database_url, RESPONSE_CACHE_TTL="0")
     # A second server whose limit is 0 tells the cost of any document it refuses.
     probe_env = {**env, "GRAPHQL_MAX_COST": "0"}
     ensure_database(database_url, 2000, env)
