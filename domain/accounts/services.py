@@ -17,7 +17,12 @@ from django.utils import timezone
 
 from domain.accounts import throttling
 from domain.accounts.error_codes import AccountErrorCode
-from domain.accounts.models import RefreshToken, User, normalize_email_address
+from domain.accounts.models import (
+    DEFAULT_DISPLAY_NAME,
+    RefreshToken,
+    User,
+    normalize_email_address,
+)
 from domain.accounts.tokens import access_token_encode, refresh_token_generate, refresh_token_hash
 from domain.common.error_codes import CommonErrorCode, field_error, input_error
 
@@ -63,7 +68,7 @@ def user_register(
         raise field_error(
             "email", "Enter a valid email address.", CommonErrorCode.INVALID
         ) from None
-    display_name = (display_name or "").strip() or email.split("@", 1)[0]
+    display_name = (display_name or "").strip() or DEFAULT_DISPLAY_NAME
     if len(display_name) > MAX_DISPLAY_NAME:
         raise field_error(
             "display_name",
