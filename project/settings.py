@@ -183,6 +183,14 @@ WS_MAX_PENDING_EVENTS = env_int("WS_MAX_PENDING_EVENTS", 500)  # per subscriptio
 # Seconds between each process's looks at the event log for events whose live message was
 # lost (graphql_api/event_streams.LogPoller); 0 turns it off.
 WS_LOG_POLL_INTERVAL = env_int("WS_LOG_POLL_INTERVAL", 5)
+# WebSocket connections follow their sign-in (graphql_api/websocket/sign_in_watch.py): each
+# signed-in connection checks its credentials again when told that its user's sign-in
+# changed, when its token or session expires, and at least every WS_AUTH_RECHECK_INTERVAL
+# seconds (for a notification the channel layer lost; 0 turns the periodic check off).
+# WS_MAX_CONNECTION_AGE: seconds after which any connection is closed with 1001, so that
+# clients reconnect (0: no limit).
+WS_AUTH_RECHECK_INTERVAL = env_int("WS_AUTH_RECHECK_INTERVAL", 60)
+WS_MAX_CONNECTION_AGE = env_int("WS_MAX_CONNECTION_AGE", 24 * 3600)
 CELERY_BEAT_SCHEDULE = {
     "event-backlog-relay": {"task": "event_backlog_relay", "schedule": 5.0},
     "event-log-prune": {"task": "event_log_prune", "schedule": 3600.0},

@@ -23,6 +23,7 @@ from domain.accounts.models import (
     User,
     normalize_email_address,
 )
+from domain.accounts.sign_in_changes import sign_in_changed_on_commit
 from domain.accounts.tokens import access_token_encode, refresh_token_generate, refresh_token_hash
 from domain.common.error_codes import CommonErrorCode, field_error, input_error
 
@@ -128,10 +129,11 @@ def _refresh_token_issue(*, user: User, family: uuid.UUID) -> str:
 def token_create(*, email: str, password: str, client_ip: str | None) -> IssuedTokens:
     """Sign in for a bearer-token client: an access token and a new refresh-token family."""
     user = user_authenticate(email=email, password=password, client_ip=client_ip)
+    family = uuid.uuid4()
     with transaction.atomic():
-        refresh = _refresh_token_issue(user=user, family=uuid.uuid4())
+        refresh = _refresh_token_issue(user=user, family=family)
         User.objects.filter(pk=user.pk).update(last_login=timezone.now())
-    return IssuedTokens(access=access_token_encode(user), refresh=refresh, user=user)
+    return IssuedTokens(access=access_token_encode(user, family=family), refresh=refresh, user=user)
 
 
 def _invalid_token() -> ValidationError:
@@ -140,45 +142,66 @@ def _invalid_token() -> ValidationError:
     )
 
 
+def _lock_owner(user_id: int) -> User | None:
+    """Lock the user row: every write of a user's refresh tokens (rotation, revocation,
+    password change) holds it, so they run one at a time. Without it a rotation that
+    commits while a revocation runs leaves its new token valid: under READ COMMITTED the
+    revoking UPDATE does not see a row inserted after it started."""
+    return User.objects.select_for_update().filter(pk=user_id).first()
+
+
 def token_refresh(*, refresh_token: str) -> IssuedTokens:
     """Rotate: the presented token is used up and the next one of its family issued.
     Presenting a token that was already used means it was copied: the whole family is
     revoked (the thief and the owner both sign in again)."""
     now = timezone.now()
+    digest = refresh_token_hash(refresh_token or "")
+    owner_id = RefreshToken.objects.filter(token_hash=digest).values_list("user_id", flat=True)
     with transaction.atomic():
-        token = (
-            RefreshToken.objects.select_for_update()
-            .select_related("user")
-            .filter(token_hash=refresh_token_hash(refresh_token or ""))
-            .first()
-        )
-        if token is None or token.revoked_at is not None or token.expires_at <= now:
+        user = _lock_owner(owner_id.first() or 0)
+        # Read again under the owner's lock: a revocation that committed meanwhile is seen.
+        token = RefreshToken.objects.select_for_update().filter(token_hash=digest).first()
+        if (
+            user is None
+            or token is None
+            or token.revoked_at is not None
+            or token.expires_at <= now
+            or RefreshToken.objects.filter(family=token.family, revoked_at__isnull=False).exists()
+        ):
             raise _invalid_token()
         if token.used_at is not None:
             RefreshToken.objects.filter(family=token.family, revoked_at__isnull=True).update(
                 revoked_at=now
             )
+            sign_in_changed_on_commit(user_id=user.pk)
             reuse_detected = True
         else:
             reuse_detected = False
-            if not token.user.is_active:
+            if not user.is_active:
                 raise _invalid_token()
             token.used_at = now
             token.save(update_fields=["used_at"])
-            refresh = _refresh_token_issue(user=token.user, family=token.family)
+            refresh = _refresh_token_issue(user=user, family=token.family)
     if reuse_detected:  # outside the atomic block: the revocation must commit
         raise _invalid_token()
-    return IssuedTokens(access=access_token_encode(token.user), refresh=refresh, user=token.user)
+    return IssuedTokens(
+        access=access_token_encode(user, family=token.family), refresh=refresh, user=user
+    )
 
 
 def token_revoke(*, refresh_token: str) -> None:
-    """Sign out one device: its refresh-token family ends."""
-    token = RefreshToken.objects.filter(token_hash=refresh_token_hash(refresh_token or "")).first()
+    """Sign out one device: its refresh-token family ends, and with it the access tokens
+    issued from it (they name their family) and the WebSocket connections they opened."""
+    digest = refresh_token_hash(refresh_token or "")
+    token = RefreshToken.objects.filter(token_hash=digest).first()
     if token is None:
         raise _invalid_token()
-    RefreshToken.objects.filter(family=token.family, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+    with transaction.atomic():
+        _lock_owner(token.user_id)
+        RefreshToken.objects.filter(family=token.family, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        sign_in_changed_on_commit(user_id=token.user_id)
 
 
 def password_change(*, user: Any, old_password: str, new_password: str) -> User:
@@ -190,9 +213,17 @@ def password_change(*, user: Any, old_password: str, new_password: str) -> User:
         )
     _check_password_rules("new_password", new_password, user)
     with transaction.atomic():
+        _lock_owner(user.pk)
         user.set_password(new_password)
         user.save(update_fields=["password"])
         RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
+        sign_in_changed_on_commit(user_id=user.pk)
     return user
+
+
+def user_logout(*, user: Any) -> None:
+    """One of the user's sessions ended (the caller ended it): the WebSocket connections
+    opened with it close; the user's other sessions and devices stay signed in."""
+    sign_in_changed_on_commit(user_id=user.pk)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 import strawberry_django
+from asgiref.sync import sync_to_async
 from django.db.models import QuerySet
 from strawberry import relay
 
@@ -76,8 +77,11 @@ class ReviewType(relay.Node):
         see is an account you may know of, by that very rule, and a plain `author` field
         would make the optimizer prefetch authors through it (one more query per page).
         The resolver's name is not a model field's, so the optimizer takes only the hint
-        given here."""
-        return self.author  # type: ignore[return-value]
+        given here. Where the optimizer does not run (subscriptions) the author is read
+        in the thread for database work, as strawberry-django would."""
+        if models.Review.author.is_cached(self):
+            return self.author  # type: ignore[return-value]
+        return sync_to_async(lambda: self.author)()  # type: ignore[return-value]
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet[Any], info: Info, **kwargs: Any) -> QuerySet[Any]:
