@@ -206,11 +206,23 @@ def token_revoke(*, refresh_token: str) -> None:
 
 def password_change(*, user: Any, old_password: str, new_password: str) -> User:
     """A new password; every refresh token of the user is revoked, and access tokens issued
-    before stop working (they carry a fingerprint of the old password)."""
+    before stop working (they carry a fingerprint of the old password).
+
+    After PASSWORD_CHANGE_MAX_FAILURES wrong current passwords within
+    PASSWORD_CHANGE_THROTTLE_WINDOW every attempt is RATE_LIMITED, right password or not,
+    until the window ends."""
+    wait = throttling.password_change_attempt(user_id=user.pk)
+    if wait:
+        raise input_error(
+            f"Too many wrong passwords. Try again in {wait} seconds.",
+            AccountErrorCode.RATE_LIMITED,
+            retry_after=wait,
+        )
     if not user.check_password(old_password):
         raise field_error(
             "old_password", "The current password is wrong.", AccountErrorCode.WRONG_PASSWORD
         )
+    throttling.password_change_success_record(user_id=user.pk)
     _check_password_rules("new_password", new_password, user)
     with transaction.atomic():
         _lock_owner(user.pk)
