@@ -1,4 +1,5 @@
-"""Every write of accounts: registration, tokens, password change, sign-in checks."""
+"""Every write of accounts: registration, tokens, password change, sign-in checks, sign-out,
+and staff's edits of accounts (the admin calls these too)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,12 @@ from domain.accounts.models import (
 )
 from domain.accounts.sign_in_changes import sign_in_changed_on_commit
 from domain.accounts.tokens import access_token_encode, refresh_token_generate, refresh_token_hash
+from domain.catalog.models import Product, Review
+from domain.catalog.rating_stats import product_rating_stats_refresh
 from domain.common.error_codes import CommonErrorCode, field_error, input_error
+from domain.common.permissions import require_staff
+from domain.events.models import ProductEventType
+from domain.events.services import product_event_record
 
 # Checked against when the email is unknown, so both failures cost one password hash.
 _TIMING_DUMMY_HASH = make_password("timing-equaliser-not-a-password")
@@ -224,18 +230,105 @@ def password_change(*, user: Any, old_password: str, new_password: str) -> User:
         )
     throttling.password_change_success_record(user_id=user.pk)
     _check_password_rules("new_password", new_password, user)
+    _password_replace(user=user, password=new_password)
+    return user
+
+
+def _password_replace(*, user: User, password: str | None) -> None:
+    """Set the password (None: an unusable one); every refresh token of the user is
+    revoked and every connection signed in with the old password ends."""
     with transaction.atomic():
         _lock_owner(user.pk)
-        user.set_password(new_password)
+        if password is None:
+            user.set_unusable_password()
+        else:
+            user.set_password(password)
         user.save(update_fields=["password"])
         RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
         sign_in_changed_on_commit(user_id=user.pk)
-    return user
 
 
 def user_logout(*, user: Any) -> None:
     """One of the user's sessions ended (the caller ended it): the WebSocket connections
     opened with it close; the user's other sessions and devices stay signed in."""
     sign_in_changed_on_commit(user_id=user.pk)
+
+
+# Fields staff may edit on an account (the admin's change form).
+USER_EDITABLE_FIELDS = frozenset(
+    {"email", "display_name", "is_active", "is_staff", "is_superuser", "last_login", "date_joined"}
+)
+
+
+def user_update(*, actor: Any, user: User, **changes: Any) -> User:
+    """Staff edit an account. A deactivation, or a change of the staff flag, ends the
+    user's WebSocket connections (their rights were fixed when they connected)."""
+    require_staff(actor)
+    unknown = set(changes) - USER_EDITABLE_FIELDS
+    if unknown:
+        raise TypeError(f"not editable here: {sorted(unknown)}")
+    if "email" in changes:
+        changes["email"] = normalize_email_address(changes["email"])
+    with transaction.atomic():
+        before = _lock_owner(user.pk)
+        if before is None:
+            raise field_error("user_id", "No such user.", CommonErrorCode.NOT_FOUND)
+        for field, value in changes.items():
+            setattr(user, field, value)
+        if changes:
+            user.save(update_fields=sorted(changes))
+        if (user.is_active, user.is_staff) != (before.is_active, before.is_staff):
+            sign_in_changed_on_commit(user_id=user.pk)
+    return user
+
+
+def user_password_set(*, user: User, password: str | None) -> User:
+    """Set an account's password without the current one (staff, in the admin: callers
+    check who may); None sets an unusable one, so that it cannot sign in with a password.
+    As with passwordChange, every refresh token of the user is revoked and every
+    connection signed in with the old password ends."""
+    if password is not None:
+        _check_password_rules("password", password, user)
+    _password_replace(user=user, password=password)
+    return user
+
+
+def user_delete(*, actor: Any, user_id: int) -> None:
+    """Staff delete an account with what it owns: its reviews (the rating columns of their
+    products are recomputed, with an UPDATED event each, so subscribers and the cached
+    catalog learn of it), its favourites and refresh tokens; its connections end. An
+    account with orders is kept (orders are records): deactivate it instead.
+
+    Locks: the products first (as review writes take them), then the user row, under
+    which no review or order of theirs can be added; the products of reviews added
+    between the two are refreshed too."""
+    require_staff(actor)
+    reviewed = Review.objects.filter(author_id=user_id).values_list("product_id", flat=True)
+    with transaction.atomic():
+        list(
+            Product.all_objects.select_for_update()
+            .filter(pk__in=reviewed)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        user = _lock_owner(user_id)
+        if user is None:
+            raise field_error("user_id", "No such user.", CommonErrorCode.NOT_FOUND)
+        if user.orders.exists():
+            raise input_error(
+                "This account has orders, which are kept: deactivate it instead.",
+                CommonErrorCode.INVALID,
+            )
+        product_ids = sorted(set(reviewed))
+        user.delete()
+        if product_ids:
+            product_rating_stats_refresh(product_ids=product_ids)
+            for product in Product.all_objects.filter(pk__in=product_ids).order_by("pk"):
+                product_event_record(
+                    product=product,
+                    type=ProductEventType.UPDATED,
+                    changed_fields=["rating_avg", "review_count"],
+                )
+        sign_in_changed_on_commit(user_id=user_id)
