@@ -215,3 +215,45 @@ async def test_a_connection_older_than_the_maximum_age_is_closed_with_1001(
         1001,
         "Connection too old: reconnect and resume from your last cursor.",
     )
+
+
+def _admin_edit(user: User, **flags: bool) -> int:
+    """Staff save `user` in the admin's change form with these flags changed."""
+    staff = make_user(is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(staff)
+    joined = timezone.localtime(user.date_joined)
+    data = {
+        "email": user.email,
+        "display_name": user.display_name,
+        "date_joined_0": joined.strftime("%Y-%m-%d"),
+        "date_joined_1": joined.strftime("%H:%M:%S"),
+        "last_login_0": "",
+        "last_login_1": "",
+    }
+    current = {"is_active": user.is_active, "is_staff": user.is_staff, "is_superuser": False}
+    for flag, value in {**current, **flags}.items():
+        if value:
+            data[flag] = "on"
+    return client.post(f"/admin/accounts/user/{user.pk}/change/", data).status_code
+
+
+@pytest.mark.parametrize(
+    ("is_staff", "change"),
+    [(False, {"is_active": False}), (True, {"is_staff": False})],
+    ids=["deactivation", "staff demotion"],
+)
+async def test_an_admin_change_of_rights_closes_the_users_sockets(
+    open_ws, ada, bob, is_staff, change
+):
+    # given a socket of Ada's and one of Bob's
+    await sync_to_async(User.objects.filter(pk=ada.pk).update)(is_staff=is_staff)
+    ada = await sync_to_async(User.objects.get)(pk=ada.pk)
+    adas = await _open_as(open_ws, access_token_encode(ada))
+    bobs = await _open_as(open_ws, access_token_encode(bob))
+    assert await _me(adas) == {"email": "ada@example.com"}
+    # when staff change Ada's rights in the admin
+    assert await sync_to_async(_admin_edit)(ada, **change) == 302
+    # then her socket is closed, and Bob's is still served
+    assert await _close_code(adas) == SIGNED_OUT
+    assert await _me(bobs) == {"email": "bob@example.com"}

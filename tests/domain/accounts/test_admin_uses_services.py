@@ -7,10 +7,15 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 
+from domain.accounts.models import User
+from domain.accounts.services import user_delete
+from domain.catalog.models import Review
 from domain.catalog.rating_stats import product_rating_stats_refresh
 from domain.events.models import ProductEvent
+from domain.orders.services import OrderLineRequest, order_place
 from tests.factories import make_product, make_review, make_user
 from tests.support.graphql import run_graphql
 
@@ -129,3 +134,22 @@ def test_deleting_a_user_in_the_admin_recomputes_ratings_and_refreshes_cached_re
     assert list(ProductEvent.objects.values_list("type", "product_id", "changed_fields")) == [
         ("product.updated", product.pk, ["rating_avg", "review_count"])
     ]
+
+
+def test_an_account_with_orders_is_not_deleted():
+    # given a customer with an order, and a review
+    customer = make_user(email="ada@example.com")
+    product = make_product(stock=5)
+    make_review(product=product, author=customer)
+    order_place(actor=customer, lines=[OrderLineRequest(product.pk, 1)])
+    staff = make_user(is_staff=True)
+    # when staff try to delete the account
+    with pytest.raises(ValidationError) as refused:
+        user_delete(actor=staff, user_id=customer.pk)
+    # then it is refused with a reason, and the account and its review stay
+    assert (refused.value.code, refused.value.message) == (
+        "invalid",
+        "This account has orders, which are kept: deactivate it instead.",
+    )
+    assert User.objects.filter(pk=customer.pk).exists()
+    assert Review.objects.filter(author=customer).count() == 1
