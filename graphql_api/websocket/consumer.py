@@ -72,7 +72,9 @@ class GraphQLSubscriptionConsumer(GraphQLWSConsumer):
         await super().connect()
 
     async def disconnect(self, code: int) -> None:
-        await self.watch.stop()
+        watch = getattr(self, "watch", None)  # None when the handshake never reached us
+        if watch is not None:
+            await watch.stop()
         await super().disconnect(code)
 
     async def _close_with(self, code: int, reason: str) -> None:
