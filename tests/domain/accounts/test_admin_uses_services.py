@@ -10,8 +10,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 
+from domain.accounts import services
 from domain.accounts.models import User
-from domain.accounts.services import user_delete
 from domain.catalog.models import Review
 from domain.catalog.rating_stats import product_rating_stats_refresh
 from domain.events.models import ProductEvent
@@ -145,7 +145,7 @@ def test_an_account_with_orders_is_not_deleted():
     staff = make_user(is_staff=True)
     # when staff try to delete the account
     with pytest.raises(ValidationError) as refused:
-        user_delete(actor=staff, user_id=customer.pk)
+        services.user_delete(actor=staff, user_id=customer.pk)
     # then it is refused with a reason, and the account and its review stay
     assert (refused.value.code, refused.value.message) == (
         "invalid",
