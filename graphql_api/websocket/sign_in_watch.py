@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -37,6 +38,11 @@ SIGNED_OUT_REASON = "Sign-in ended: sign in again, reconnect and resume from you
 MAX_AGE_CLOSE_CODE = 1001
 MAX_AGE_REASON = "Connection too old: reconnect and resume from your last cursor."
 SHORTEST_WAIT = 0.05  # seconds: a timer that fires a hair early does not spin
+# Periodic checks and age limits are spread over the last quarter (a tenth) of their
+# interval: connections opened together (a deploy, a network blip) must not query or
+# reconnect in lockstep ever after.
+RECHECK_SPREAD = 0.25
+AGE_SPREAD = 0.1
 RETRY_AFTER_FAILURE = 5.0  # seconds: the database did not answer a check
 
 Close = Callable[[int, str], Awaitable[None]]
@@ -87,7 +93,7 @@ class ConnectionWatch:
         self._tasks.append(task)
 
     async def _close_when_old(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
+        await asyncio.sleep(seconds * random.uniform(1 - AGE_SPREAD, 1))
         await self._close(MAX_AGE_CLOSE_CODE, MAX_AGE_REASON)
 
     async def _follow(self, sign_in: SignIn) -> None:
@@ -113,7 +119,8 @@ def _seconds_to_next_check(sign_in: SignIn) -> float | None:
     (None: neither; WS_AUTH_RECHECK_INTERVAL of 0 or less turns periodic checks off)."""
     waits = []
     if settings.WS_AUTH_RECHECK_INTERVAL > 0:
-        waits.append(float(settings.WS_AUTH_RECHECK_INTERVAL))
+        spread = random.uniform(1 - RECHECK_SPREAD, 1)
+        waits.append(settings.WS_AUTH_RECHECK_INTERVAL * spread)
     if sign_in.ends_at is not None:
         waits.append((sign_in.ends_at - datetime.now(UTC)).total_seconds())
     return max(min(waits), SHORTEST_WAIT) if waits else None
