@@ -173,6 +173,9 @@ JWT_REFRESH_TOKEN_TTL = env_int("JWT_REFRESH_TOKEN_TTL", 30 * 24 * 3600)  # seco
 SIGN_IN_THROTTLE_WINDOW = env_int("SIGN_IN_THROTTLE_WINDOW", 15 * 60)  # seconds
 SIGN_IN_MAX_FAILURES_PER_EMAIL = env_int("SIGN_IN_MAX_FAILURES_PER_EMAIL", 5)
 SIGN_IN_MAX_FAILURES_PER_IP = env_int("SIGN_IN_MAX_FAILURES_PER_IP", 20)
+# passwordChange: wrong current passwords per account in a window, then RATE_LIMITED.
+PASSWORD_CHANGE_THROTTLE_WINDOW = env_int("PASSWORD_CHANGE_THROTTLE_WINDOW", 15 * 60)  # seconds
+PASSWORD_CHANGE_MAX_FAILURES = env_int("PASSWORD_CHANGE_MAX_FAILURES", 5)
 REGISTER_THROTTLE_WINDOW = env_int("REGISTER_THROTTLE_WINDOW", 60 * 60)  # seconds
 REGISTER_MAX_PER_IP = env_int("REGISTER_MAX_PER_IP", 20)  # attempts in a window, per address
 
@@ -192,6 +195,14 @@ WS_LOG_POLL_INTERVAL = env_int("WS_LOG_POLL_INTERVAL", 5)
 # close frame before its TCP connection is dropped (realtime/backpressure.py).
 WS_MAX_UNSENT_BYTES = env_int("WS_MAX_UNSENT_BYTES", 256 * 1024)
 WS_SLOW_CLIENT_CLOSE_TIMEOUT = env_int("WS_SLOW_CLIENT_CLOSE_TIMEOUT", 5)  # seconds
+# WebSocket connections follow their sign-in (graphql_api/websocket/sign_in_watch.py): each
+# signed-in connection checks its credentials again when told that its user's sign-in
+# changed, when its token or session expires, and at least every WS_AUTH_RECHECK_INTERVAL
+# seconds (for a notification the channel layer lost; 0 turns the periodic check off).
+# WS_MAX_CONNECTION_AGE: seconds after which any connection is closed with 1001, so that
+# clients reconnect (0: no limit).
+WS_AUTH_RECHECK_INTERVAL = env_int("WS_AUTH_RECHECK_INTERVAL", 60)
+WS_MAX_CONNECTION_AGE = env_int("WS_MAX_CONNECTION_AGE", 24 * 3600)
 CELERY_BEAT_SCHEDULE = {
     "event-backlog-relay": {"task": "event_backlog_relay", "schedule": 5.0},
     "event-log-prune": {"task": "event_log_prune", "schedule": 3600.0},

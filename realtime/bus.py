@@ -37,6 +37,11 @@ def user_orders_group(user_id: int) -> str:
     return f"user.{user_id}.orders"
 
 
+def user_auth_group(user_id: int) -> str:
+    """Where a user's sign-in changes are told (password, sign-out, rights, deletion)."""
+    return f"user.{user_id}.auth"
+
+
 def _json_safe(event: dict[str, Any]) -> dict[str, Any]:
     """What crosses the layer is exactly what JSON can carry (as over Redis)."""
     return json.loads(json.dumps(event))
@@ -52,6 +57,23 @@ async def apublish(groups: Iterable[str], event: dict[str, Any]) -> None:
 def publish(groups: Iterable[str], event: dict[str, Any]) -> None:
     """Synchronous publish, for code that runs after a commit."""
     async_to_sync(apublish)(list(groups), event)
+
+
+NOTIFICATION_TYPE = "realtime.notification"
+
+
+async def anotify(groups: Iterable[str]) -> None:
+    """A notification carries nothing but "look again"; like every group send it arrives
+    at most once, so listeners must also look again on their own from time to time."""
+    layer = get_channel_layer()
+    message = {"type": NOTIFICATION_TYPE}
+    for group in groups:
+        await _retrying(lambda group=group: layer.group_send(group, message), PUBLISH_RETRY_DELAYS)
+
+
+def notify(groups: Iterable[str]) -> None:
+    """Synchronous `anotify`, for code that runs after a commit."""
+    async_to_sync(anotify)(list(groups))
 
 
 class SlowConsumer(Exception):
@@ -188,6 +210,62 @@ async def listen(
                 members.discard(listener)
                 if not members:
                     del _local_listeners[group]
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+        for group in groups:
+            with contextlib.suppress(Exception):
+                await layer.group_discard(group, channel)
+
+
+class Notifications:
+    """The notifications of the groups listened to, folded: several that arrive before
+    the owner looks count as one."""
+
+    def __init__(self) -> None:
+        self._arrived = asyncio.Event()
+
+    def _offer(self) -> None:
+        self._arrived.set()
+
+    async def wait(self, timeout: float | None) -> bool:
+        """Until a notification arrives (True) or `timeout` seconds pass (False)."""
+        try:
+            await asyncio.wait_for(self._arrived.wait(), timeout)
+        except TimeoutError:
+            return False
+        self._arrived.clear()
+        return True
+
+
+@contextlib.asynccontextmanager
+async def notifications(groups: Iterable[str]) -> AsyncIterator[Notifications]:
+    """Join `groups` for the duration of the block (before it runs, so a caller can look
+    at the state once inside it without missing a notification sent meanwhile). A layer
+    that stops answering ends nothing: the owner's own periodic look covers for it."""
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    groups = list(dict.fromkeys(groups))
+    for group in groups:
+        await _retrying(lambda group=group: layer.group_add(group, channel))
+    received = Notifications()
+
+    async def pump() -> None:
+        while True:
+            try:
+                message = await layer.receive(channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                await asyncio.sleep(RECEIVE_RETRY_DELAYS[-1])
+                continue
+            if message.get("type") == NOTIFICATION_TYPE:
+                received._offer()
+
+    task = asyncio.create_task(pump())
+    try:
+        yield received
+    finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task

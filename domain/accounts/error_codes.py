@@ -12,8 +12,9 @@ class AccountErrorCode(DocumentedCode):
     )
     RATE_LIMITED = (
         "rate_limited",
-        "Too many failed sign-ins for this email or address, or too many registrations from"
-        " this address; the message says how long to wait.",
+        "Too many failed sign-ins for this email or address, too many wrong current"
+        " passwords for this account, or too many registrations from this address; the"
+        " message says how long to wait.",
     )
     PASSWORD_TOO_WEAK = "password_too_weak", "The password fails a password rule."
     WRONG_PASSWORD = "wrong_password", "The current password given is wrong."

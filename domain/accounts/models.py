@@ -10,6 +10,10 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+# What an account is called until its owner chooses a name. Never derived from the email:
+# a display name is public (next to every review), the email is not.
+DEFAULT_DISPLAY_NAME = "Customer"
+
 
 def normalize_email_address(email: str) -> str:
     """The one spelling we store and compare: trimmed and lower-cased as a whole."""
@@ -26,7 +30,6 @@ class UserManager(BaseUserManager["User"]):
         if not email:
             raise ValueError("An email address is required.")
         email = normalize_email_address(email)
-        fields.setdefault("display_name", email.split("@", 1)[0])
         user = self.model(email=email, **fields)
         user.set_password(password)
         user.save(using=self._db)
@@ -47,7 +50,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A customer or a staff member. The email is unique whatever its case."""
 
     email = models.EmailField(max_length=254, unique=True)
-    display_name = models.CharField(max_length=100, blank=True)
+    display_name = models.CharField(max_length=100, default=DEFAULT_DISPLAY_NAME)
     is_staff = models.BooleanField(
         default=False, help_text="Staff may manage the catalog and see every order."
     )

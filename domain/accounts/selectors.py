@@ -4,9 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q, QuerySet
+
+from domain.accounts.models import User
+from domain.catalog.selectors import review_list_visible_to
+from domain.common.permissions import is_staff
+
 
 def user_private_fields_visible(*, viewer: Any, subject: Any) -> bool:
     """A user's email, staff flag, favourites and orders are seen by that user and by staff."""
     if viewer is None or not viewer.is_authenticated:
         return False
     return bool(viewer.is_staff or viewer.pk == subject.pk)
+
+
+def user_restrict_to_visible(queryset: QuerySet[User], *, viewer: Any) -> QuerySet[User]:
+    """Narrow any user queryset to the accounts `viewer` may know of: staff know every
+    account; anyone else knows themself and the authors of the reviews they may see (a
+    review shows its author's display name anyway). So no one can list the accounts by
+    asking for `User:1`, `User:2`, … — an account that never wrote a visible review does
+    not exist for others."""
+    if is_staff(viewer):
+        return queryset
+    visible = Q(pk__in=review_list_visible_to(user=viewer).values("author_id"))
+    if viewer is not None and viewer.is_authenticated:
+        visible |= Q(pk=viewer.pk)
+    return queryset.filter(visible)
+
+
+def user_list_visible_to(*, viewer: Any) -> QuerySet[User]:
+    return user_restrict_to_visible(User.objects.all(), viewer=viewer)

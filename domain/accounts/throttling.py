@@ -1,6 +1,8 @@
 """Brute-force protection of sign-in, counted per email and per client address in the
-cache (Redis in production) over a fixed window; and a cap on registrations per client
-address, which bounds how fast anyone can test which emails have accounts.
+cache (Redis in production) over a fixed window; of passwordChange, counted per account
+(a stolen short-lived token must not let anyone try current passwords until one fits,
+then keep the account); and a cap on registrations per client address, which bounds how
+fast anyone can test which emails have accounts.
 
 An attempt is counted before the password is checked (an atomic increment), so parallel
 attempts cannot all slip under the limit while the slow hash runs; a successful sign-in
@@ -57,6 +59,21 @@ def sign_in_attempt(*, email: str, client_ip: str | None) -> int:
         _over_limit(*_keys(kind, value), limit, window)
         for kind, value, limit in _subjects(email, client_ip)
     )
+
+
+def password_change_attempt(*, user_id: int) -> int:
+    """Count a password change of this account (before its current password is checked);
+    the seconds to wait when it is over the limit (0: go ahead)."""
+    return _over_limit(
+        *_keys("user", str(user_id), scope="password-change"),
+        settings.PASSWORD_CHANGE_MAX_FAILURES,
+        settings.PASSWORD_CHANGE_THROTTLE_WINDOW,
+    )
+
+
+def password_change_success_record(*, user_id: int) -> None:
+    """The right current password clears the account's count."""
+    cache.delete_many(list(_keys("user", str(user_id), scope="password-change")))
 
 
 def registration_attempt(*, client_ip: str | None) -> int:

@@ -1,7 +1,8 @@
 """Access tokens (short-lived JWTs, HS256) and refresh tokens (random, stored hashed).
 
-An access token names its user and a fingerprint of the user's password hash, so a
-password change also ends access tokens issued before it."""
+An access token names its user, a fingerprint of the user's password hash (a password
+change also ends access tokens issued before it) and, when it was issued with a refresh
+token, that token's family (revoking the family ends it too)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from django.conf import settings
 
 ALGORITHM = "HS256"
 ACCESS = "access"
+FAMILY = "fam"
 
 
 class InvalidAccessToken(Exception):
@@ -26,9 +28,13 @@ def _password_fingerprint(user: Any) -> str:
     return user.get_session_auth_hash()[:16]
 
 
-def access_token_encode(user: Any, *, now: datetime | None = None) -> str:
+def access_token_encode(
+    user: Any, *, family: uuid.UUID | None = None, now: datetime | None = None
+) -> str:
+    """`family`: the refresh-token family the token was issued with (`fam`); revoking the
+    family (tokenRevoke, reuse of a used refresh token) ends the access token too."""
     issued = now or datetime.now(UTC)
-    claims = {
+    claims: dict[str, Any] = {
         "sub": str(user.pk),
         "type": ACCESS,
         "pwd": _password_fingerprint(user),
@@ -36,6 +42,8 @@ def access_token_encode(user: Any, *, now: datetime | None = None) -> str:
         "exp": issued + timedelta(seconds=settings.JWT_ACCESS_TOKEN_TTL),
         "jti": uuid.uuid4().hex,
     }
+    if family is not None:
+        claims[FAMILY] = str(family)
     return jwt.encode(claims, settings.JWT_SIGNING_KEY, algorithm=ALGORITHM)
 
 
@@ -53,6 +61,17 @@ def access_token_claims(token: str) -> dict[str, Any]:
     if claims.get("type") != ACCESS:
         raise InvalidAccessToken("not an access token")
     return claims
+
+
+def access_token_family(claims: dict[str, Any]) -> uuid.UUID | None:
+    """The refresh-token family the token names; None when it names none."""
+    family = claims.get(FAMILY)
+    if family is None:
+        return None
+    try:
+        return uuid.UUID(str(family))
+    except ValueError:
+        raise InvalidAccessToken("malformed family") from None
 
 
 def access_token_matches_user(claims: dict[str, Any], user: Any) -> bool:

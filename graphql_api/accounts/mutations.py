@@ -166,7 +166,11 @@ class AccountMutation:
 
     @strawberry.mutation(description="End the session of this browser.")
     async def logout(self, info: Info) -> LogoutPayload:
-        if info.context.request is None:
+        request = info.context.request
+        if request is None:
             return LogoutPayload(errors=[_needs_http("logout")])
-        await alogout(info.context.request)
+        session_user = await request.auser()
+        await alogout(request)
+        if session_user.is_authenticated:  # its WebSocket connections end too
+            await sync_to_async(services.user_logout)(user=session_user)
         return LogoutPayload(logged_out=True)

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from strawberry import relay
 
 from domain.accounts import models
-from domain.accounts.selectors import user_private_fields_visible
+from domain.accounts.selectors import user_private_fields_visible, user_restrict_to_visible
 from domain.catalog import selectors as catalog_selectors
 from graphql_api.catalog.types import ProductType
 from graphql_api.context import Info, viewer_of
@@ -25,10 +25,16 @@ def _private(user: models.User, info: Info) -> bool:
 
 @strawberry_django.type(models.User, name="User")
 class UserType(relay.Node):
-    """`id` and `displayName` are public; the rest is null unless you are this user or staff."""
+    """`id` and `displayName` are public; the rest is null unless you are this user or staff.
+    Others see an account only once it wrote a review they may see (`node` answers null
+    otherwise)."""
 
     id: relay.NodeID[int]
     display_name: str
+
+    @classmethod
+    def get_queryset(cls, queryset: QuerySet[Any], info: Info, **kwargs: Any) -> QuerySet[Any]:
+        return user_restrict_to_visible(queryset, viewer=viewer_of(info))
 
     @strawberry_django.field
     @pure

@@ -1,6 +1,7 @@
 """The GraphQL WebSocket consumer (graphql-transport-ws and legacy graphql-ws): the
 caller is resolved through the one authentication entry, from the `authorization` of the
-connection_init payload or else the session cookie."""
+connection_init payload or else the session cookie; the connection then follows that
+sign-in and ends with it (see sign_in_watch.py), on both protocols."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWS
 from strawberry.subscriptions.protocols.graphql_ws.types import ConnectionInitMessage
 from strawberry.types.unset import UNSET
 
-from domain.accounts.authentication import AuthenticationFailed, user_from_authorization
+from domain.accounts.authentication import AuthenticationFailed, sign_in_by_authorization
 from graphql_api.context import Context
+from graphql_api.websocket.sign_in_watch import ConnectionWatch
 
 FORBIDDEN_CLOSE_CODE = 4403
 
@@ -67,24 +69,43 @@ class GraphQLSubscriptionConsumer(GraphQLWSConsumer):
             websocket=self,
         )
 
+    async def connect(self) -> None:
+        self.watch = ConnectionWatch(self._close_with)
+        self.watch.limit_age(settings.WS_MAX_CONNECTION_AGE)
+        await super().connect()
+
+    async def disconnect(self, code: int) -> None:
+        watch = getattr(self, "watch", None)  # None when the handshake never reached us
+        if watch is not None:
+            await watch.stop()
+        await super().disconnect(code)
+
+    async def _close_with(self, code: int, reason: str) -> None:
+        await self.close(code=code, reason=reason)
+
     async def on_ws_connect(self, context: Context) -> Any:
         if context.connection_authenticated:
             return UNSET  # already checked (LegacyProtocolHandler checks before strawberry)
         params = context.connection_params
         authorization = params.get("authorization") if isinstance(params, dict) else None
-        if authorization is None:
-            return UNSET  # the session's user (or anonymous)
-        if not isinstance(authorization, str):
+        if authorization is not None and not isinstance(authorization, str):
             raise ConnectionRejectionError(
                 {"message": "`authorization` must be a string.", "code": "UNAUTHENTICATED"}
             )
+        if authorization is None and not context.viewer.is_authenticated:
+            context.connection_authenticated = True
+            return UNSET  # anonymous: nothing to follow
+        session = self.scope.get("session")
         try:
-            context.viewer = await sync_to_async(user_from_authorization)(
-                authorization, session_user=context.viewer
+            context.viewer, sign_in = await sync_to_async(sign_in_by_authorization)(
+                authorization,
+                session_user=context.viewer,
+                session_key=session.session_key if session is not None else None,
             )
         except AuthenticationFailed as failure:
             raise ConnectionRejectionError(
                 {"message": str(failure), "code": "UNAUTHENTICATED"}
             ) from None
         context.connection_authenticated = True
+        self.watch.follow(sign_in)
         return UNSET

@@ -19,7 +19,7 @@ def test_email_is_stored_normalised_and_signs_in_whatever_its_case():
     # then
     assert user is not None
     assert user.email == "ada@example.com"
-    assert user.display_name == "ada"
+    assert user.display_name == "Customer"  # never the email's local part
 
 
 def test_email_is_unique_whatever_its_case_in_the_database():

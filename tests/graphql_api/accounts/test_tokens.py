@@ -271,3 +271,22 @@ def test_token_revoke_signs_a_device_out(client, user):
     )["data"]["tokenRevoke"]
     assert revoked == {"revoked": True, "errors": []}
     assert _refresh(client, issued["refreshToken"])["errors"][0]["code"] == "INVALID_TOKEN"
+
+
+def test_token_revoke_ends_that_devices_access_token_too(client, user):
+    # given two signed-in devices
+    phone = _token_create(client, user.email, PASSWORD)
+    laptop = _token_create(client, user.email, PASSWORD)
+    # when the phone is signed out
+    run_graphql(
+        client,
+        "mutation ($t: String!) { tokenRevoke(refreshToken: $t) { revoked } }",
+        {"t": phone["refreshToken"]},
+    )
+    # then its access token is refused at once, the laptop's still works
+    refused = _me(client, phone["token"])
+    assert (refused.status_code, refused.json()["errors"][0]["extensions"]) == (
+        401,
+        {"code": "UNAUTHENTICATED"},
+    )
+    assert _me(client, laptop["token"]).json() == {"data": {"me": {"email": user.email}}}

@@ -151,6 +151,7 @@ def test_product_needs_exactly_one_of_id_and_slug(world, arguments):
 )
 def test_user_private_fields_are_for_the_user_and_staff(world, viewer, sees_private):
     customer = world["people"]["customer"]
+    make_review(product=world["live"], author=customer)  # others may know of reviewers only
     result = execute(
         """query ($id: ID!) { node(id: $id) { ... on User {
             displayName email isStaff favorites(first: 5) { edges { node { name } } } } } }""",
