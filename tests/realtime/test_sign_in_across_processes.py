@@ -19,6 +19,7 @@ from django.db import connection
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from graphql_api.websocket.sign_in_watch import SIGNED_OUT_REASON
 from realtime import bus
 from tests.factories import make_user
 from tests.support.daphne import clean_env, running_daphne
@@ -135,8 +136,8 @@ def test_a_password_change_on_one_process_closes_the_sockets_on_another():
         # when the user's sockets on the first process are open and the password changes
         # over HTTP on the second
         codes = asyncio.run(_scenario(first, second, user))
-    # then both sockets (one per protocol) are closed with 4401 (daphne 4.2 sends no reason)
-    assert codes == [(4401, ""), (4401, "")]
+    # then both sockets (one per protocol) are closed with 4401, saying what to do
+    assert codes == [(4401, SIGNED_OUT_REASON), (4401, SIGNED_OUT_REASON)]
 
 
 async def _expiring(base_url: str, email: str) -> list[tuple[int | None, str | None]]:
@@ -153,4 +154,4 @@ def test_an_expired_access_token_closes_its_sockets_on_a_real_server():
         # when sockets (one per protocol) sign in with such a token
         codes = asyncio.run(_expiring(base_url, user.email))
     # then both are closed with 4401 once it expires
-    assert codes == [(4401, ""), (4401, "")]
+    assert codes == [(4401, SIGNED_OUT_REASON), (4401, SIGNED_OUT_REASON)]
