@@ -8,6 +8,8 @@ from enum import StrEnum
 from typing import Any
 
 from graphql import GraphQLError
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 logger = logging.getLogger("graphql_api.errors")
 
@@ -50,6 +52,11 @@ def bad_user_input(message: str) -> ApiError:
     return ApiError(ApiErrorCode.BAD_USER_INPUT, message)
 
 
+# Strawberry's refusals of a request before it runs (no operation of that name or type, no
+# document): the client's mistake, told as it is.
+_REQUEST_REFUSALS = (CannotGetOperationTypeError, InvalidOperationTypeError, MissingQueryError)
+
+
 class InvalidCursor(ValueError):
     """A cursor that does not decode to a position in this list."""
 
@@ -65,6 +72,8 @@ def _code_for(error: GraphQLError) -> tuple[ApiErrorCode, str | None]:
         return ApiErrorCode.INVALID_CURSOR, "The cursor is malformed or not from this list."
     if isinstance(original, GraphQLError):  # e.g. a variable that does not fit its type
         return ApiErrorCode.BAD_USER_INPUT, None
+    if isinstance(original, _REQUEST_REFUSALS):  # e.g. a query sent over legacy graphql-ws
+        return ApiErrorCode.BAD_REQUEST, None
     return ApiErrorCode.INTERNAL_SERVER_ERROR, "Internal server error."
 
 

@@ -494,3 +494,24 @@ async def test_moving_a_product_out_of_a_category_reaches_that_categorys_subscri
     await sync_to_async(catalog.product_update)(actor=staff, product=product, category_id=new.pk)
     event = (await socket.next_data())["data"]["productEvents"]
     assert (event["type"], event["productId"]) == ("UPDATED", _gid("Product", product.pk))
+
+
+async def test_a_query_over_the_legacy_protocol_is_a_bad_request_not_an_internal_error(
+    open_ws, caplog
+):
+    # given a legacy graphql-ws connection (it carries subscriptions only)
+    socket = await open_ws(protocol=LEGACY_WS, acknowledge=False)
+    await socket.communicator.send_json_to({"type": "connection_init", "payload": {}})
+    assert (await socket.receive())["type"] == "connection_ack"
+    # when a client starts a query on it
+    await socket.communicator.send_json_to(
+        {"id": "1", "type": "start", "payload": {"query": "{ __typename }"}}
+    )
+    # then it is told why, with a code, and nothing is logged as an incident
+    message = await socket.receive()
+    assert message == {
+        "type": "error",
+        "id": "1",
+        "payload": {"message": "queries are not allowed", "extensions": {"code": "BAD_REQUEST"}},
+    }
+    assert not [r for r in caplog.records if r.name == "graphql_api.errors"]
