@@ -53,6 +53,16 @@ SHAPES: dict[str, Callable[[int], str]] = {
         f" product {{ reviews(first: {n}) {{ edges {{ node {{ title body author"
         " { displayName } } } } } } } } } } } }"
     ),
+    "n aliases of __schema, every list nested as deep as allowed": lambda n: (
+        "{ "
+        + " ".join(
+            f"a{i}: __schema {{ types {{ name fields {{ name description args {{ name type"
+            " { name } } type { name kind ofType { name ofType { name ofType { name fields {"
+            " name description type { name kind } } } } } } } } }"
+            for i in range(n)
+        )
+        + " }"
+    ),
     "categories with their product counts": lambda n: (
         f"{{ categories(first: {n}) {{ edges {{ node {{ name productCount parent {{ name"
         " productCount } } } } }"

@@ -1,5 +1,10 @@
 """GraphQL errors with a machine-readable `extensions.code`, and the mapping that gives
-every error a client sees one (and never an internal message or stack trace)."""
+every error a client sees one (and never an internal message or stack trace).
+
+Library internals relied on (checked with strawberry-graphql 0.341.2):
+`strawberry.schema.exceptions.CannotGetOperationTypeError` and `InvalidOperationTypeError`,
+and `strawberry.exceptions.MissingQueryError`, the original errors of strawberry's refusals
+of an operation (a query over the legacy graphql-ws protocol, say)."""
 
 from __future__ import annotations
 

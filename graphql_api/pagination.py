@@ -23,11 +23,11 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     Node,
-    OperationDefinitionNode,
     TypeInfo,
     TypeInfoVisitor,
     Visitor,
     get_named_type,
+    get_operation_ast,
     visit,
 )
 from graphql.execution.values import get_argument_values, get_variable_values
@@ -101,13 +101,6 @@ class _ConnectionArgumentsCheck(Visitor):
         check_cursor(arguments.get("before"))
 
 
-def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if name is None:
-        return operations[0] if len(operations) == 1 else None
-    return next((o for o in operations if o.name and o.name.value == name), None)
-
-
 def _used_fragments(document: DocumentNode, root: Node) -> list[FragmentDefinitionNode]:
     """The fragment definitions `root` spreads, directly or through other fragments."""
     definitions = {
@@ -142,7 +135,7 @@ class PaginationRulesExtension(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         schema = context.schema._schema
-        operation = _operation(document, context.operation_name)
+        operation = get_operation_ast(document, context.operation_name)
         if operation is None:
             return None  # execution reports the missing operation
         variables = get_variable_values(

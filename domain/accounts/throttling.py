@@ -19,10 +19,14 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
+from domain.common.addresses import address_bucket
+
 logger = logging.getLogger(__name__)
 
 
 def _keys(kind: str, value: str, scope: str = "sign-in") -> tuple[str, str]:
+    if kind == "ip":
+        value = address_bucket(value)  # an IPv6 client counts by its /64
     digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:32]
     return f"{scope}:{kind}:{digest}:count", f"{scope}:{kind}:{digest}:start"
 

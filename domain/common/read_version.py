@@ -14,33 +14,42 @@ something; deciding that is the writer's job, as only it knows the row before an
 
 from __future__ import annotations
 
+import time
+
 from django.core.cache import cache
 from django.db import transaction
 
 CATALOG_VERSION_KEY = "read-version:catalog"
 
 
+def _fresh_start() -> int:
+    """Where a version starts when its key is missing (never set, evicted, flushed): the
+    clock in microseconds, so a restarted version is above every earlier one (unless more
+    than a million changes a second were counted) and never reaches old entries again."""
+    return time.time_ns() // 1_000
+
+
 def catalog_version() -> int:
     version = cache.get(CATALOG_VERSION_KEY)
     if version is None:
-        cache.add(CATALOG_VERSION_KEY, 1, timeout=None)
-        version = cache.get(CATALOG_VERSION_KEY) or 1
+        cache.add(CATALOG_VERSION_KEY, _fresh_start(), timeout=None)
+        version = cache.get(CATALOG_VERSION_KEY) or _fresh_start()
     return int(version)
 
 
 async def acatalog_version() -> int:
     version = await cache.aget(CATALOG_VERSION_KEY)
     if version is None:
-        await cache.aadd(CATALOG_VERSION_KEY, 1, timeout=None)
-        version = await cache.aget(CATALOG_VERSION_KEY) or 1
+        await cache.aadd(CATALOG_VERSION_KEY, _fresh_start(), timeout=None)
+        version = await cache.aget(CATALOG_VERSION_KEY) or _fresh_start()
     return int(version)
 
 
 def _bump() -> None:
     try:
         cache.incr(CATALOG_VERSION_KEY)
-    except ValueError:  # missing (evicted, or never read yet)
-        cache.set(CATALOG_VERSION_KEY, 2, timeout=None)
+    except ValueError:  # missing (evicted, flushed, or never read yet)
+        cache.add(CATALOG_VERSION_KEY, _fresh_start(), timeout=None)
 
 
 def catalog_changed() -> None:

@@ -3,9 +3,10 @@ spend in a window (GRAPHQL_COST_BUDGET_WINDOW seconds, a fixed window counted in
 so in Redis across every process).
 
 The client is the signed-in user (every device of one account shares its budget), else the
-client's address. Anonymous clients get the smallest budget. An operation over budget is
-refused before it runs, and not charged; answers served from the anonymous response cache
-cost nothing (they are not executed). When the cache is unreachable, operations are let
+client's address (an IPv6 address by its /64, domain/common/addresses.py). Anonymous
+clients get the smallest budget. An operation over budget is refused before it runs, and
+not charged; answers served from the anonymous response cache cost nothing (they are not
+executed). When the cache is unreachable, operations are let
 through with a warning: serving matters more than metering."""
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+
+from domain.common.addresses import address_bucket
 
 logger = logging.getLogger(__name__)
 KEY_PREFIX = "cost-budget"
@@ -35,7 +38,10 @@ def client_of(*, viewer: Any, address: str | None) -> Client | None:
     if viewer is not None and viewer.is_authenticated:
         return Client(key=f"user:{viewer.pk}", budget=settings.GRAPHQL_COST_BUDGET_USER)
     if address:
-        return Client(key=f"address:{address}", budget=settings.GRAPHQL_COST_BUDGET_ANONYMOUS)
+        return Client(
+            key=f"address:{address_bucket(address)}",  # an IPv6 client counts by its /64
+            budget=settings.GRAPHQL_COST_BUDGET_ANONYMOUS,
+        )
     return None
 
 

@@ -22,13 +22,17 @@ def is_storable_text(value: str) -> bool:
 
 
 def holds_unstorable_text(value: Any) -> bool:
-    """True when any string in `value` (JSON-like: dicts, lists, keys too) is unstorable."""
-    if isinstance(value, str):
-        return not is_storable_text(value)
-    if isinstance(value, dict):
-        return any(
-            holds_unstorable_text(key) or holds_unstorable_text(item) for key, item in value.items()
-        )
-    if isinstance(value, list | tuple):
-        return any(holds_unstorable_text(item) for item in value)
+    """True when any string in `value` (JSON-like: dicts, lists, keys too) is unstorable.
+    Walked without recursion: a client may nest its variables as deep as JSON allows."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if not is_storable_text(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
     return False

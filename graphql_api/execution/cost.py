@@ -12,8 +12,12 @@ Computed from the validated document and the request's variables, before anythin
 - a fragment counts once per spread, as if written out there (validation has refused
   cycles already); aliases count as separate fields; `@skip`/`@include` are ignored (an
   upper bound);
-- `__typename` is free; `__schema` and `__type` cost INTROSPECTION_COST each (the schema
-  is static, so its description is bounded).
+- `__typename` is free; `__schema` costs SCHEMA_INTROSPECTION_COST and `__type`
+  TYPE_INTROSPECTION_COST, whatever they select: the schema is static, so what they can
+  answer is bounded (graphql-core also caps the nesting of introspection lists), and the
+  figures are set from the largest answers measured on this schema (one `__schema` with
+  every list nested as deep as allowed: about 150 kB; the full introspection query GraphiQL
+  sends: 93 kB), so that at most two fit in one document.
 
 So `products(first: 100) { edges { node { reviews(first: 100) { ... } } } }` costs about
 100 x 100 x (what a review selects): the cost grows with the answer, not with the text.
@@ -49,7 +53,8 @@ from domain.catalog.services.reviews import BODY_MAX as REVIEW_BODY_MAX
 from domain.orders.services import MAX_LINES
 from graphql_api.pagination import MAX_PAGE_SIZE
 
-INTROSPECTION_COST = 1_000
+SCHEMA_INTROSPECTION_COST = 25_000
+TYPE_INTROSPECTION_COST = 1_000
 # Lists that are not connections, by item type: the most items the domain allows.
 LIST_SIZES: dict[str, int] = {
     "ProductImage": MAX_IMAGES_PER_PRODUCT,
@@ -120,8 +125,10 @@ class _Costing:
         name = node.name.value
         if name == "__typename":
             return 0
-        if name in ("__schema", "__type"):
-            return INTROSPECTION_COST
+        if name == "__schema":
+            return SCHEMA_INTROSPECTION_COST
+        if name == "__type":
+            return TYPE_INTROSPECTION_COST
         if not isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
             return 1
         definition = parent.fields.get(name)

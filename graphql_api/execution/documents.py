@@ -5,8 +5,11 @@ counted), so a hostile text costs at most the parse of `GRAPHQL_MAX_TOKENS` toke
 result is kept in a process-wide LRU keyed by the SHA-256 of the text and bounded by an
 estimate of the memory its entries hold (about 64 bytes of AST per character of text,
 measured on the contract documents), so neither many distinct texts nor one large text can
-grow memory without bound. A parse failure is kept too (its error, a few hundred bytes), so
-the transport and the operation gate do not lex a refused text again.
+grow memory without bound. A parse failure is kept too, as its message and location only
+(an error object would hold the whole text), so the transport and the operation gate do
+not lex a refused text again; a text over the length limit is refused before lexing and not
+kept at all. (Strawberry then parses a refused text once more, under the same limits, to
+report the error in its own pipeline.)
 
 Each entry also remembers what is true of the text whatever the request: its operations'
 types, whether a string literal holds text the database cannot store, and (filled by
@@ -27,6 +30,7 @@ from graphql import (
     GraphQLError,
     OperationDefinitionNode,
     OperationType,
+    SourceLocation,
     StringValueNode,
     Visitor,
     parse,
@@ -52,6 +56,19 @@ class ParsedDocument:
         """The type of the operation a request with this name would run (None: no such
         operation, or a name is needed to choose one)."""
         return self.operation_types.get(operation_name)
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    """What is kept of a text that did not parse: not the error, which holds the text."""
+
+    message: str
+    locations: tuple[SourceLocation, ...]
+
+    def error(self) -> GraphQLError:
+        error = GraphQLError(self.message)
+        error.locations = list(self.locations) or None
+        return error
 
 
 class _StringLiterals(Visitor):
@@ -106,13 +123,15 @@ class DocumentCache:
             if entry is not None:
                 self._entries.move_to_end(digest)
         if entry is not None:
-            if isinstance(entry[0], GraphQLError):
-                raise entry[0]
+            if isinstance(entry[0], _Refusal):
+                raise entry[0].error()
             return entry[0]
         try:
             document = parse(text, **parse_options())
         except GraphQLError as error:
-            self._keep(digest, error, FAILURE_BYTES + len(error.message))
+            if len(text) <= settings.GRAPHQL_MAX_DOCUMENT_LENGTH:
+                refusal = _Refusal(error.message, tuple(error.locations or ()))
+                self._keep(digest, refusal, FAILURE_BYTES + len(error.message))
             raise
         literals = _StringLiterals()
         visit(document, literals)
@@ -125,7 +144,7 @@ class DocumentCache:
         self._keep(digest, parsed, len(text) * AST_BYTES_PER_CHARACTER)
         return parsed
 
-    def _keep(self, digest: str, parsed: ParsedDocument | GraphQLError, size: int) -> None:
+    def _keep(self, digest: str, parsed: ParsedDocument | _Refusal, size: int) -> None:
         if size > self.max_bytes:
             return
         with self._lock:

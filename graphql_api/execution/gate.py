@@ -38,7 +38,7 @@ from graphql import (
     GraphQLError,
     GraphQLSchema,
     NoSchemaIntrospectionCustomRule,
-    OperationDefinitionNode,
+    get_operation_ast,
     validate,
 )
 from graphql.execution.values import get_variable_values
@@ -79,13 +79,6 @@ def _validation_errors(
     if parsed is not None:
         parsed.validation[key] = errors
     return errors
-
-
-def _operation(document: Any, name: str | None) -> OperationDefinitionNode | None:
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if name is None:
-        return operations[0] if len(operations) == 1 else None
-    return next((o for o in operations if o.name and o.name.value == name), None)
 
 
 def _bad_user_input(error: GraphQLError) -> GraphQLError:
@@ -133,7 +126,7 @@ class OperationGate(SchemaExtension):
         errors = _validation_errors(schema, self.parsed, document, context.validation_rules)
         if errors:
             return errors
-        operation = _operation(document, context.operation_name)
+        operation = get_operation_ast(document, context.operation_name)
         if operation is None:
             return []  # execution reports the missing or ambiguous operation
         variables = get_variable_values(

@@ -5,7 +5,11 @@ execution): the body is bounded (GRAPHQL_MAX_BODY_BYTES) before it is decoded, t
 type is matched exactly (`application/json`, with an optional utf-8 charset, or a multipart
 upload), and each member has its type: `query` a string, `operationName` a string or null,
 `variables` and `extensions` objects or null. Anything else is a `BadRequest`, answered as
-a GraphQL error with `extensions.code` (never a 500)."""
+a GraphQL error with `extensions.code` (never a 500).
+
+Library internals relied on (checked with strawberry-graphql 0.341.2):
+`strawberry.file_uploads.utils.replace_placeholders_with_files`, which puts a multipart
+request's files where its `map` says (the GraphQL multipart request spec)."""
 
 from __future__ import annotations
 

@@ -120,6 +120,12 @@ class Answer:
     def cacheable(self) -> bool:
         return self.status == 200 and b'"errors"' not in self.content
 
+    @property
+    def shareable(self) -> bool:
+        """May go to the requests that waited for it: anything but a refusal of the
+        computing client's own cost budget (429), which says nothing of theirs."""
+        return self.status != 429
+
     def response(self, source: str) -> HttpResponse:
         """`source`: `hit` (from the cache) or `shared` (waited for its computation)."""
         return HttpResponse(
@@ -184,7 +190,8 @@ async def _lead(key: str, compute: Compute, flights: Flights, deadline: float) -
     finally:
         if flights.get(key) is flight:
             del flights[key]
-        flight.set_result(answer)  # None (failed, cancelled): the waiters start again
+        # None (failed, cancelled, or not for others): the waiters start again
+        flight.set_result(answer if answer is not None and answer.shareable else None)
 
 
 async def _across_processes(
@@ -219,7 +226,7 @@ async def _compute_and_file(
     if answer is not None and answer.cacheable:
         await cache.aset(key, answer.entry(), timeout=settings.RESPONSE_CACHE_TTL)
         response["X-Cache"] = "miss"
-    elif answer is not None and token is not None:
+    elif answer is not None and answer.shareable and token is not None:
         await cache.aset(SHARED_PREFIX + token, answer.entry(), timeout=_lock_expiry())
     return response, answer
 

@@ -1,10 +1,19 @@
 """The HTTP view serving the schema at /graphql/ (and GraphiQL to browsers).
 
-Order of work for one request, cheapest refusals first: method, CSRF, the envelope
-(graphql_api/http/envelope.py: size, media type, member types), the operation type for GET,
-the anonymous response cache (one computation per answer), the caller's credentials, then
-strawberry's execution with the operation gate (graphql_api/execution/gate.py). Status
-codes and the media type follow GraphQL over HTTP (graphql_api/http/responses.py)."""
+Order of work for one request, cheapest refusals first: method, the envelope
+(graphql_api/http/envelope.py: size, media type, member types), CSRF, the operation (one
+this transport runs), the anonymous response cache (one computation per answer), the
+caller's credentials, then strawberry's execution with the operation gate
+(graphql_api/execution/gate.py). Status codes and the media type follow GraphQL over HTTP
+(graphql_api/http/responses.py).
+
+Library internals relied on (checked with strawberry-graphql 0.341.2, cross-web 0.9.0):
+- `AsyncGraphQLView.run`, `.parse_http_body`, `.process_result`, `.should_render_graphql_ide`
+  and `.request_adapter_class`, overridden or called so that strawberry executes the
+  envelope read here instead of reading the request itself;
+- the request adapter's `.request` attribute (cross-web's Django adapter);
+- `cross_web.HTTPException`, which strawberry raises for requests it refuses (none reach it
+  after the checks here; it is caught so that one never becomes a 500)."""
 
 from __future__ import annotations
 
@@ -40,6 +49,45 @@ def _parsed(operation: GraphQLRequest) -> ParsedDocument | None:
         return None  # execution reports it
 
 
+def _operation_refusal(
+    request: HttpRequest,
+    operation: GraphQLRequest,
+    parsed: ParsedDocument | None,
+    operation_type: OperationType | None,
+) -> HttpResponse | None:
+    """Operations this transport does not run: none of that name, a subscription (they
+    run over WebSocket), or anything but a query over GET."""
+    if parsed is None:
+        return None  # execution reports the syntax error
+    if operation_type is None:
+        return error_response(
+            request,
+            status=400,
+            code=ApiErrorCode.BAD_REQUEST,
+            message=(
+                f"The document has no operation named {operation.operation_name!r}."
+                if operation.operation_name is not None
+                else "The document holds several operations: name one in `operationName`."
+            ),
+        )
+    if operation_type is OperationType.SUBSCRIPTION:
+        return error_response(
+            request,
+            status=400,
+            code=ApiErrorCode.BAD_REQUEST,
+            message="Subscriptions run over WebSocket at this URL, not over HTTP.",
+        )
+    if request.method == "GET" and operation_type is not OperationType.QUERY:
+        return error_response(
+            request,
+            status=405,
+            code=ApiErrorCode.BAD_REQUEST,
+            message="Only queries may be sent with GET; send this operation with POST.",
+            headers={"Allow": "POST"},
+        )
+    return None
+
+
 class GraphQLView(AsyncGraphQLView):
     async def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if request.method not in ALLOWED_METHODS:
@@ -52,26 +100,23 @@ class GraphQLView(AsyncGraphQLView):
             )
         if self.graphql_ide and self.should_render_graphql_ide(self.request_adapter_class(request)):
             return await self.render_graphql_ide(request)
-        rejection = csrf_rejection(request)
-        if rejection is not None:
-            return rejection
         try:
             operation = read_envelope(request, multipart_allowed=self.multipart_uploads_enabled)
         except BadRequest as refusal:
             return error_response(
                 request, status=refusal.status, code=refusal.code, message=refusal.message
             )
+        # After the envelope: a multipart body is then read (and refused when malformed)
+        # once, by the envelope, before Django's CSRF check looks into its form fields.
+        rejection = csrf_rejection(request)
+        if rejection is not None:
+            return rejection
         request.graphql_request = operation  # type: ignore[attr-defined]
         parsed = _parsed(operation)
         operation_type = parsed.operation_type(operation.operation_name) if parsed else None
-        if request.method == "GET" and operation_type not in (None, OperationType.QUERY):
-            return error_response(
-                request,
-                status=405,
-                code=ApiErrorCode.BAD_REQUEST,
-                message="Only queries may be sent with GET; send this operation with POST.",
-                headers={"Allow": "POST"},
-            )
+        refusal = _operation_refusal(request, operation, parsed, operation_type)
+        if refusal is not None:
+            return refusal
         key = await response_cache.cache_key(request, operation, operation_type)
         if key is not None:
             return await response_cache.serve(key, lambda: self._execute(request))

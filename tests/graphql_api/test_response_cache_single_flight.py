@@ -161,3 +161,28 @@ async def test_when_the_computing_request_goes_away_a_waiting_one_computes():
     assert response["X-Cache"] == "miss" and response.content == b'{"data":{"n":2}}'
     with pytest.raises(asyncio.CancelledError):
         await first
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_refusal_of_one_clients_budget_is_not_handed_to_those_who_waited():
+    # given a request computing an answer that turns out to be its client's 429
+    leader_started, release = asyncio.Event(), asyncio.Event()
+
+    async def over_budget() -> HttpResponse:
+        leader_started.set()
+        await release.wait()
+        return HttpResponse(b'{"errors":[]}', status=429, content_type="application/json")
+
+    async def within_budget() -> HttpResponse:
+        return _answer(b'{"data":{"x":1}}')
+
+    leader = asyncio.create_task(response_cache.serve("budget-key", over_budget))
+    await leader_started.wait()
+    # when another client's request for the same answer waits for it
+    waiter = asyncio.create_task(response_cache.serve("budget-key", within_budget))
+    await asyncio.sleep(0.2)  # (it reaches the flight and waits)
+    release.set()
+    # then the 429 stays with its client, and the other computes its own answer
+    assert (await leader).status_code == 429
+    answered = await waiter
+    assert (answered.status_code, answered.content) == (200, b'{"data":{"x":1}}')

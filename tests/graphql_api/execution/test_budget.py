@@ -103,3 +103,11 @@ async def test_the_budget_applies_over_websocket(open_ws):  # noqa: F811
     message = await socket.receive()
     assert message["type"] == "error"
     assert [e["extensions"]["code"] for e in message["payload"]] == ["RATE_LIMITED"]
+
+
+def test_addresses_of_one_ipv6_network_share_a_budget(client):
+    make_product()
+    for address in ("2001:db8::1", "2001:db8::2"):
+        assert _post(client, address=address).status_code == 200
+    assert _post(client, address="2001:db8::ffff").status_code == 429
+    assert _post(client, address="2001:db8:0:1::1").status_code == 200

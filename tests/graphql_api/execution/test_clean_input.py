@@ -153,3 +153,16 @@ async def test_a_websocket_variable_with_unstorable_text_is_refused(open_ws):  #
     message = await socket.receive()
     assert message["type"] == "error"
     assert message["payload"] == REFUSAL
+
+
+def test_variables_nested_as_deep_as_json_allows_are_refused_without_an_internal_error(client):
+    # given a filter nested 500 levels deep with a NUL at the bottom, and one without
+    nested: Any = {"name": {"exact": "x\u0000"}}
+    clean: Any = {"name": {"exact": "x"}}
+    for _ in range(500):
+        nested, clean = {"AND": nested}, {"AND": clean}
+    query = "query ($f: ProductFilter) { products(first: 1, filters: $f) { totalCount } }"
+    # when / then
+    assert _post(client, {"query": query, "variables": {"f": nested}}).json() == {"errors": REFUSAL}
+    deep = _post(client, {"query": query, "variables": {"f": clean}}).json()
+    assert [e["extensions"]["code"] for e in deep["errors"]] == ["BAD_USER_INPUT"]

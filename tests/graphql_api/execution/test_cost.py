@@ -51,8 +51,20 @@ def test_fragments_count_once_per_spread_and_aliases_count_apart():
     assert _cost(query) == (1 + 2) + (1 + 4)
 
 
-def test_introspection_costs_a_fixed_amount_and_typename_nothing():
-    assert _cost("{ __typename __schema { types { name fields { name } } } }") == 1_000
+def test_introspection_costs_what_its_largest_answer_could_and_typename_nothing():
+    assert _cost("{ __typename __schema { types { name fields { name } } } }") == 25_000
+    assert _cost('{ __type(name: "Product") { fields { name } } }') == 1_000
+
+
+@pytest.mark.django_db
+def test_the_full_introspection_query_is_admitted_and_many_schemas_are_not(client):
+    from graphql import get_introspection_query
+
+    assert "errors" not in run_graphql(client, get_introspection_query(descriptions=True))
+    many = "{ " + " ".join(f"a{i}: __schema {{ types {{ name }} }}" for i in range(3)) + " }"
+    assert [e["extensions"]["code"] for e in run_graphql(client, many)["errors"]] == [
+        "QUERY_TOO_COMPLEX"
+    ]
 
 
 def test_every_list_of_objects_outside_a_connection_has_a_declared_size():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from graphql import GraphQLError
 from graphql.language import Lexer
 
 from graphql_api.execution.documents import AST_BYTES_PER_CHARACTER, DocumentCache, documents
@@ -116,3 +117,27 @@ def test_daphne_refuses_a_2_mb_body_and_keeps_serving(tmp_path):
     assert json.loads(refused.value.read())["errors"][0]["extensions"] == {
         "code": "REQUEST_TOO_LARGE"
     }
+
+
+def test_a_refused_text_is_remembered_without_its_text():
+    import gc
+    import tracemalloc
+
+    # given twenty distinct texts of 50 kB that do not parse, made while memory is traced
+    cache = DocumentCache(max_bytes=32 * 1024 * 1024)
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    # when each is refused (and its refusal kept), then let go of by the caller
+    for i in range(20):
+        text = f"{{ a{i} " + "b " * 25_000
+        with pytest.raises(GraphQLError):
+            cache.get(text)
+    del text
+    gc.collect()  # (an exception and its frames form cycles)
+    kept = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    # then what is kept is small beside the texts (1 MB), and a refusal needs no lexing
+    assert len(cache) == 20
+    assert kept < 50_000
+    with pytest.raises(GraphQLError, match="5000 tokens"):
+        cache.get("{ a0 " + "b " * 25_000)

@@ -150,3 +150,40 @@ def test_an_anonymous_multipart_query_is_answered_and_not_cached(client: Client,
     assert [r.status_code for r in responses] == [200, 200]
     assert [r.json() for r in responses] == [{"data": {"__typename": "Query"}}] * 2
     assert "X-Cache" not in responses[1]
+
+
+def test_a_subscription_sent_over_http_is_a_bad_request(client: Client) -> None:
+    response = client.post(
+        "/graphql/",
+        {"query": "subscription { productEvents { type } }"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert _refusal(response) == {
+        "message": "Subscriptions run over WebSocket at this URL, not over HTTP.",
+        "extensions": {"code": "BAD_REQUEST"},
+    }
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b"--x\r\nnot a part", id="broken-part"),
+        pytest.param(b"", id="empty"),
+    ],
+)
+def test_a_malformed_multipart_body_is_a_graphql_bad_request_even_with_a_csrf_cookie(
+    body: bytes,
+) -> None:
+    # given a browser-like client holding a CSRF cookie (Django would read the form for it)
+    client = Client(enforce_csrf_checks=True)
+    client.cookies["csrftoken"] = "x" * 32
+    # when
+    content_type = "multipart/form-data; boundary=x"
+    response = client.generic(
+        "POST", "/graphql/", body, content_type=content_type, CONTENT_TYPE=content_type
+    )
+    # then
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert _refusal(response)["extensions"] == {"code": "BAD_REQUEST"}
