@@ -138,6 +138,14 @@ def token_create(*, email: str, password: str, client_ip: str | None) -> IssuedT
     user = user_authenticate(email=email, password=password, client_ip=client_ip)
     family = uuid.uuid4()
     with transaction.atomic():
+        # Under the owner's lock (which every revocation holds), the account is as it was
+        # when the password was checked: a passwordChange or a deactivation that committed
+        # during the (slow) check must not be followed by a token the change never saw.
+        locked = _lock_owner(user.pk)
+        if locked is None or not locked.is_active or locked.password != user.password:
+            raise input_error(
+                "The email or password is wrong.", AccountErrorCode.INVALID_CREDENTIALS
+            )
         refresh = _refresh_token_issue(user=user, family=family)
         User.objects.filter(pk=user.pk).update(last_login=timezone.now())
     return IssuedTokens(access=access_token_encode(user, family=family), refresh=refresh, user=user)

@@ -126,3 +126,35 @@ def test_a_refresh_committed_during_a_revocation_leaves_no_valid_refresh_token(
             }
         ],
     }
+
+
+def test_a_sign_in_whose_password_changed_during_its_check_gets_no_tokens(monkeypatch):
+    # given a signed-in device, and a second sign-in with the same (old) password that has
+    # just passed its password check
+    user = make_user(email="ada@example.com", password=PASSWORD)
+    device = execute(TOKEN_CREATE, {"e": user.email, "p": PASSWORD})["data"]["tokenCreate"]
+    checked, release = threading.Event(), threading.Event()
+    authenticate = services.user_authenticate
+
+    def authenticate_then_hold(**kwargs: Any) -> Any:
+        user = authenticate(**kwargs)
+        checked.set()
+        assert release.wait(timeout=30)
+        return user
+
+    monkeypatch.setattr(services, "user_authenticate", authenticate_then_hold)
+    signer, signed = _in_thread(lambda: execute(TOKEN_CREATE, {"e": user.email, "p": PASSWORD}), {})
+    assert checked.wait(timeout=30)
+    # when the owner changes the password meanwhile, then the sign-in goes on
+    changed = run_graphql(
+        Client(), PASSWORD_CHANGE, {"old": PASSWORD}, headers=bearer(device["token"])
+    )
+    assert changed["data"]["passwordChange"]["errors"] == []
+    release.set()
+    signer.join(timeout=30)
+    # then that sign-in is refused: no token outlives the change
+    assert signed[0]["data"]["tokenCreate"] == {
+        "token": None,
+        "refreshToken": None,
+        "errors": [{"code": "INVALID_CREDENTIALS"}],
+    }
