@@ -24,6 +24,7 @@ class Context(StrawberryDjangoContext):
     websocket: Any = None  # the Channels consumer, for subscriptions
     connection_params: Any = None  # the WebSocket connection_init payload
     connection_authenticated: bool = False  # its `authorization` was checked and accepted
+    sign_in: Any = None  # the WebSocket connection's SignIn (domain.accounts.authentication)
 
     @cached_property
     def loaders(self) -> Loaders:

@@ -8,6 +8,7 @@ user's sign-in changed, when it ends by itself, and every so often."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib import import_module
@@ -135,6 +136,23 @@ def _session_expiry(session_key: str) -> datetime | None:
         .values_list("expire_date", flat=True)
         .first()
     )
+
+
+def sign_in_key(*, access_token: str | None, session_key: str | None) -> str | None:
+    """Which sign-in (device) a caller acts through, for limits that must not let one
+    device lock out the others: the refresh-token family its access token came from (or,
+    for a token without one, the token itself), else its browser session. None when
+    neither is known."""
+    if access_token:
+        try:
+            claims = access_token_claims(access_token)
+        except InvalidAccessToken:
+            return None
+        family = claims.get("fam") or claims.get("jti")
+        return f"token:{family}" if family else None
+    if session_key:
+        return "session:" + hashlib.sha256(session_key.encode()).hexdigest()[:32]
+    return None
 
 
 def sign_in_recheck(sign_in: SignIn) -> SignIn | None:

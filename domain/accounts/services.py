@@ -219,14 +219,18 @@ def token_revoke(*, refresh_token: str) -> None:
         sign_in_changed_on_commit(user_id=token.user_id)
 
 
-def password_change(*, user: Any, old_password: str, new_password: str) -> User:
+def password_change(
+    *, user: Any, old_password: str, new_password: str, sign_in: str | None = None
+) -> User:
     """A new password; every refresh token of the user is revoked, and access tokens issued
     before stop working (they carry a fingerprint of the old password).
 
     After PASSWORD_CHANGE_MAX_FAILURES wrong current passwords within
-    PASSWORD_CHANGE_THROTTLE_WINDOW every attempt is RATE_LIMITED, right password or not,
-    until the window ends."""
-    wait = throttling.password_change_attempt(user_id=user.pk)
+    PASSWORD_CHANGE_THROTTLE_WINDOW through one sign-in (`sign_in`: the device's token
+    family or the browser session, see authentication.sign_in_key), every attempt through
+    it is RATE_LIMITED, right password or not, until the window ends; other sign-ins of the
+    account keep their own count."""
+    wait = throttling.password_change_attempt(user_id=user.pk, sign_in=sign_in)
     if wait:
         raise input_error(
             f"Too many wrong passwords. Try again in {wait} seconds.",
@@ -237,7 +241,7 @@ def password_change(*, user: Any, old_password: str, new_password: str) -> User:
         raise field_error(
             "old_password", "The current password is wrong.", AccountErrorCode.WRONG_PASSWORD
         )
-    throttling.password_change_success_record(user_id=user.pk)
+    throttling.password_change_success_record(user_id=user.pk, sign_in=sign_in)
     _check_password_rules("new_password", new_password, user)
     _password_replace(user=user, password=new_password)
     return user

@@ -65,19 +65,26 @@ def sign_in_attempt(*, email: str, client_ip: str | None) -> int:
     )
 
 
-def password_change_attempt(*, user_id: int) -> int:
-    """Count a password change of this account (before its current password is checked);
-    the seconds to wait when it is over the limit (0: go ahead)."""
+def _password_change_keys(user_id: int, sign_in: str | None) -> tuple[str, str]:
+    # Per account and sign-in: a thief guessing with one stolen device's token must not
+    # lock the owner's other devices out of the change that would evict the thief.
+    return _keys("user", f"{user_id}:{sign_in or '-'}", scope="password-change")
+
+
+def password_change_attempt(*, user_id: int, sign_in: str | None) -> int:
+    """Count a password change of this account through this sign-in (a device's token
+    family, or a browser session), before its current password is checked; the seconds
+    to wait when it is over the limit (0: go ahead)."""
     return _over_limit(
-        *_keys("user", str(user_id), scope="password-change"),
+        *_password_change_keys(user_id, sign_in),
         settings.PASSWORD_CHANGE_MAX_FAILURES,
         settings.PASSWORD_CHANGE_THROTTLE_WINDOW,
     )
 
 
-def password_change_success_record(*, user_id: int) -> None:
-    """The right current password clears the account's count."""
-    cache.delete_many(list(_keys("user", str(user_id), scope="password-change")))
+def password_change_success_record(*, user_id: int, sign_in: str | None) -> None:
+    """The right current password clears that sign-in's count."""
+    cache.delete_many(list(_password_change_keys(user_id, sign_in)))
 
 
 def registration_attempt(*, client_ip: str | None) -> int:

@@ -10,6 +10,7 @@ from django.contrib.auth import alogin, alogout, aupdate_session_auth_hash
 from django.core.exceptions import ValidationError
 
 from domain.accounts import services
+from domain.accounts.authentication import bearer_token, sign_in_key
 from domain.common.error_codes import CommonErrorCode
 from graphql_api.accounts.types import UserType
 from graphql_api.context import Info, client_ip_of, viewer_of
@@ -82,6 +83,19 @@ def _needs_http(operation: str) -> MutationError:
     )
 
 
+def _sign_in_of(info: Info) -> str | None:
+    """The caller's sign-in (device or browser session), as limits per sign-in key it."""
+    context = info.context
+    if context.request is not None:
+        token = bearer_token(context.request.headers.get("Authorization"))
+        session = None if token else context.request.session.session_key
+        return sign_in_key(access_token=token, session_key=session)
+    sign_in = context.sign_in
+    if sign_in is None:
+        return None
+    return sign_in_key(access_token=sign_in.access_token, session_key=sign_in.session_key)
+
+
 def _reveal(info: Info, user: Any) -> Any:
     info.context.revealed_user_ids.add(user.pk)
     return user
@@ -139,7 +153,10 @@ class AccountMutation:
             return PasswordChangePayload(errors=[unauthenticated_error()])
         try:
             user = await sync_to_async(services.password_change)(
-                user=viewer, old_password=old_password, new_password=new_password
+                user=viewer,
+                old_password=old_password,
+                new_password=new_password,
+                sign_in=_sign_in_of(info),
             )
         except ValidationError as error:
             return PasswordChangePayload(errors=errors_from_validation(error))

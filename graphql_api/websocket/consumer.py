@@ -107,5 +107,6 @@ class GraphQLSubscriptionConsumer(GraphQLWSConsumer):
                 {"message": str(failure), "code": "UNAUTHENTICATED"}
             ) from None
         context.connection_authenticated = True
+        context.sign_in = sign_in
         self.watch.follow(sign_in)
         return UNSET

@@ -56,3 +56,29 @@ def test_after_five_wrong_current_passwords_the_right_one_is_rate_limited_too(se
         "user": {"email": "bob@example.com"},
         "errors": [],
     }
+
+
+def test_a_device_guessing_passwords_does_not_lock_the_owners_other_devices_out(settings):
+    # given the owner's phone and a thief holding a token of another device (its own
+    # refresh-token family), and the thief's guesses used up
+    make_user(email="ada@example.com", password=PASSWORD)
+    sign_in = (
+        f'mutation {{ tokenCreate(email: "ada@example.com", password: "{PASSWORD}") {{ token }} }}'
+    )
+    phone, stolen = (
+        run_graphql(Client(), sign_in)["data"]["tokenCreate"]["token"] for _ in range(2)
+    )
+    for guess in range(settings.PASSWORD_CHANGE_MAX_FAILURES):
+        _change(stolen, f"guess-{guess}")
+    assert _change(stolen, PASSWORD)["errors"][0]["code"] == "RATE_LIMITED"
+    # when the owner changes the password from the phone
+    payload = _change(phone, PASSWORD)
+    # then it works, and the thief's token is dead
+    assert payload == {"user": {"email": "ada@example.com"}, "errors": []}
+    refused = Client().post(
+        "/graphql/",
+        {"query": "{ me { id } }"},
+        content_type="application/json",
+        headers=bearer(stolen),
+    )
+    assert refused.status_code == 401
