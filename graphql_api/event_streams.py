@@ -66,7 +66,14 @@ def db_read(function: Callable[..., T]) -> Callable[..., Awaitable[T]]:
             connection.close()
             return function(*args, **kwargs)
 
-    return sync_to_async(call)
+    threaded = sync_to_async(call)
+
+    async def read(*args: Any, **kwargs: Any) -> T:
+        result = await threaded(*args, **kwargs)
+        bus.raise_if_cancelled()  # a cancellation sync_to_async swallowed (see there)
+        return result
+
+    return read
 
 
 class SharedReads:

@@ -293,6 +293,10 @@ GRAPHQL_DOCUMENT_CACHE_BYTES = env_int("GRAPHQL_DOCUMENT_CACHE_BYTES", 32 * 1024
 # Static cost (values an answer may hold, graphql_api/execution/cost.py). The costliest
 # contract document, MyOrders(first: 100), costs 25,803.
 GRAPHQL_MAX_COST = env_int("GRAPHQL_MAX_COST", 50_000)
+# A subscription runs its selection again for every event: its cost per event, and the sum
+# of one client's live subscriptions in a process (OnProductEvents costs 11).
+GRAPHQL_MAX_SUBSCRIPTION_COST = env_int("GRAPHQL_MAX_SUBSCRIPTION_COST", 1_000)
+GRAPHQL_MAX_LIVE_COST = env_int("GRAPHQL_MAX_LIVE_COST", 20_000)
 # Cost each client may spend per window (0: unlimited): a signed-in user, else an address.
 GRAPHQL_COST_BUDGET_WINDOW = env_int("GRAPHQL_COST_BUDGET_WINDOW", 60)  # seconds
 GRAPHQL_COST_BUDGET_ANONYMOUS = env_int("GRAPHQL_COST_BUDGET_ANONYMOUS", 200_000)

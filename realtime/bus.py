@@ -76,6 +76,19 @@ def notify(groups: Iterable[str]) -> None:
     async_to_sync(anotify)(list(groups))
 
 
+def raise_if_cancelled() -> None:
+    """Raise CancelledError when this task was cancelled but goes on.
+
+    asgiref's `sync_to_async` (every Django ORM or cache call from async code) lets its
+    thread finish and returns normally when the awaiting task is cancelled while that thread
+    runs: the cancellation is swallowed, and a cancelled subscription (its client sent
+    `complete`, or went away) would go on listening for good. The task still counts the
+    request (`Task.cancelling()`), so it is raised again at the next wait."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 class SlowConsumer(Exception):
     """More events arrived than the listener consumed within its bound."""
 
@@ -128,6 +141,7 @@ class Listener:
 
     async def next(self) -> tuple[dict[str, Any], float]:
         """The next event and when it was received from the layer."""
+        raise_if_cancelled()
         self._check()
         event = await self.queue.get()
         self._check()

@@ -65,3 +65,38 @@ async def charge(client: Client, cost: int) -> int:
         logger.warning("cost budget unavailable; operation let through", exc_info=True)
         return 0
     return max(1, int(window - now % window + 0.999))
+
+
+class LiveCosts:
+    """The summed cost of each client's live subscriptions in this process.
+
+    A subscription is charged to the budget once, when it starts, but runs its selection
+    again for every event it delivers: without a bound, a client could open subscriptions
+    within its budget and keep them, each event then costing the process more and more.
+    So what one client may hold live at once is bounded (GRAPHQL_MAX_LIVE_COST), and each
+    subscription's own cost (GRAPHQL_MAX_SUBSCRIPTION_COST, checked by the gate)."""
+
+    def __init__(self) -> None:
+        self._held: dict[str, int] = {}
+
+    def hold(self, client: Client, cost: int) -> int | None:
+        """Hold `cost` for `client` while its subscription lives: None when that fits,
+        else what the client would then hold (refused, nothing held)."""
+        held = self._held.get(client.key, 0) + cost
+        if held > settings.GRAPHQL_MAX_LIVE_COST:
+            return held
+        self._held[client.key] = held
+        return None
+
+    def release(self, client: Client, cost: int) -> None:
+        held = self._held.get(client.key, 0) - cost
+        if held > 0:
+            self._held[client.key] = held
+        else:
+            self._held.pop(client.key, None)
+
+    def held(self, client: Client) -> int:
+        return self._held.get(client.key, 0)
+
+
+live_costs = LiveCosts()

@@ -10,7 +10,9 @@ In order, each refusing with a GraphQL error that carries `extensions.code`:
    GRAPHQL_INTROSPECTION off, no introspection and no "Did you mean" suggestions;
 4. the variables, coerced as execution would (its errors, without suggestions when
    introspection is off);
-5. the static cost (graphql_api.execution.cost) against GRAPHQL_MAX_COST:
+5. the static cost (graphql_api.execution.cost) against GRAPHQL_MAX_COST, or for a
+   subscription (whose selection runs again for every event) GRAPHQL_MAX_SUBSCRIPTION_COST,
+   and the client's live subscriptions in this process against GRAPHQL_MAX_LIVE_COST:
    QUERY_TOO_COMPLEX, with `cost` and `maxCost` in `extensions`;
 6. the client's cost budget (graphql_api.execution.budget): RATE_LIMITED, with
    `retryAfter` in `extensions`.
@@ -38,6 +40,7 @@ from graphql import (
     GraphQLError,
     GraphQLSchema,
     NoSchemaIntrospectionCustomRule,
+    OperationType,
     get_operation_ast,
     validate,
 )
@@ -91,12 +94,17 @@ def _bad_user_input(error: GraphQLError) -> GraphQLError:
 
 class OperationGate(SchemaExtension):
     parsed: ParsedDocument | None = None
+    live: tuple[budget.Client, int] | None = None  # a live subscription's held cost
 
     def on_operation(self) -> Iterator[None]:
         # Strawberry parses with these only when the cache below could not (it then raises
         # the same error, at the same bounded cost).
         self.execution_context.parse_options.update(parse_options())
-        yield
+        try:
+            yield  # for a subscription: as long as it lives
+        finally:
+            if self.live is not None:
+                budget.live_costs.release(*self.live)
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
@@ -138,22 +146,26 @@ class OperationGate(SchemaExtension):
         if isinstance(variables, list):  # the same errors execution would report
             return [_bad_user_input(error) for error in variables]
         cost = operation_cost(schema, document, operation, variables)
-        if cost > settings.GRAPHQL_MAX_COST:
-            return [
-                ApiError(
-                    ApiErrorCode.QUERY_TOO_COMPLEX,
-                    f"This operation could produce {cost} values; at most "
-                    f"{settings.GRAPHQL_MAX_COST} are allowed. Ask for smaller pages or "
-                    "fewer nested lists.",
-                    cost=cost,
-                    maxCost=settings.GRAPHQL_MAX_COST,
-                )
-            ]
+        subscription = operation.operation is OperationType.SUBSCRIPTION
+        limit = (
+            settings.GRAPHQL_MAX_SUBSCRIPTION_COST if subscription else settings.GRAPHQL_MAX_COST
+        )
+        if cost > limit:
+            return [_too_complex(cost, limit, per_event=subscription)]
         client = budget.client_of(
             viewer=getattr(context.context, "viewer", None),
             address=client_address(context.context) if context.context is not None else None,
         )
-        if client is not None and (retry_after := await budget.charge(client, cost)):
+        if client is None:
+            return []
+        if subscription:
+            if (held := budget.live_costs.hold(client, cost)) is not None:
+                return [_too_much_live(held)]
+            self.live = (client, cost)
+        if retry_after := await budget.charge(client, cost):
+            if self.live is not None:
+                budget.live_costs.release(*self.live)
+                self.live = None
             return [
                 ApiError(
                     ApiErrorCode.RATE_LIMITED,
@@ -162,3 +174,24 @@ class OperationGate(SchemaExtension):
                 )
             ]
         return []
+
+
+def _too_complex(cost: int, limit: int, *, per_event: bool) -> ApiError:
+    what = "Each event of this subscription" if per_event else "This operation"
+    return ApiError(
+        ApiErrorCode.QUERY_TOO_COMPLEX,
+        f"{what} could produce {cost} values; at most {limit} are allowed. Ask for smaller "
+        "pages or fewer nested lists.",
+        cost=cost,
+        maxCost=limit,
+    )
+
+
+def _too_much_live(held: int) -> ApiError:
+    return ApiError(
+        ApiErrorCode.QUERY_TOO_COMPLEX,
+        f"Your live subscriptions would cost {held} per round of events; at most "
+        f"{settings.GRAPHQL_MAX_LIVE_COST} are allowed. End some subscriptions first.",
+        cost=held,
+        maxCost=settings.GRAPHQL_MAX_LIVE_COST,
+    )

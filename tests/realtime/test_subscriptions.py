@@ -20,7 +20,7 @@ from domain.orders import services as orders
 from graphql_api.event_streams import encode_cursor
 from realtime import bus
 from tests.factories import make_product, make_user
-from tests.realtime.conftest import LEGACY_WS, joining
+from tests.realtime.conftest import LEGACY_WS, group_size, joining
 from tests.support.graphql import contract_document
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -515,3 +515,25 @@ async def test_a_query_over_the_legacy_protocol_is_a_bad_request_not_an_internal
         "payload": {"message": "queries are not allowed", "extensions": {"code": "BAD_REQUEST"}},
     }
     assert not [r for r in caplog.records if r.name == "graphql_api.errors"]
+
+
+async def test_a_subscription_completed_while_it_starts_sends_nothing_more(open_ws):
+    # given two subscriptions to one product, the first completed at once (while it reads
+    # its starting position in the database thread)
+    staff = await sync_to_async(make_user)(is_staff=True)
+    product = await sync_to_async(make_product)(stock=5)
+    socket = await open_ws()
+    variables = {"productIds": [_gid("Product", product.pk)]}
+    first = await socket.subscribe(REALTIME, variables, "OnProductEvents")
+    second = await socket.subscribe(REALTIME, variables, "OnProductEvents")
+    await socket.communicator.send_json_to({"id": first, "type": "complete"})
+    deadline = time.monotonic() + 10
+    while await group_size(bus.product_group(product.pk)) != 1:
+        assert time.monotonic() < deadline, "the completed subscription still listens"
+        await asyncio.sleep(0.01)
+    # when the product changes
+    await _adjust(staff, product, 1)
+    # then only the live subscription hears of it
+    message = await socket.receive()
+    assert (message["id"], message["type"]) == (second, "next")
+    assert await socket.nothing_within(0.5)

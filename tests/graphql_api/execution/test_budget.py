@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -111,3 +112,51 @@ def test_addresses_of_one_ipv6_network_share_a_budget(client):
         assert _post(client, address=address).status_code == 200
     assert _post(client, address="2001:db8::ffff").status_code == 429
     assert _post(client, address="2001:db8:0:1::1").status_code == 200
+
+
+SUBSCRIBE = "subscription ($id: ID!) { productEvents(productIds: [$id]) { type } }"  # costs 2
+
+
+async def test_each_event_of_a_subscription_is_bounded_in_cost(open_ws):  # noqa: F811
+    user = await sync_to_async(make_user)()
+    socket = await open_ws(init={"authorization": f"Bearer {access_token_encode(user)}"})
+    await socket.subscribe(
+        "subscription { productEvents { product { reviews(first: 100) "
+        "{ edges { node { body } } } } } }"
+    )
+    message = await socket.receive()
+    assert message["type"] == "error"
+    assert [e["extensions"] for e in message["payload"]] == [
+        {"code": "QUERY_TOO_COMPLEX", "cost": 1 + 1 + 1 + 1 + 100 * (1 + 50), "maxCost": 1_000}
+    ]
+
+
+async def test_a_clients_live_subscriptions_are_bounded_and_ending_one_frees_its_share(
+    open_ws,
+    settings,  # noqa: F811
+):
+    # given a signed-in client that may hold subscriptions costing 5 at once
+    settings.GRAPHQL_MAX_LIVE_COST = 5
+    user = await sync_to_async(make_user)()
+    product = await sync_to_async(make_product)()
+    gid = base64.b64encode(f"Product:{product.pk}".encode()).decode()
+    socket = await open_ws(init={"authorization": f"Bearer {access_token_encode(user)}"})
+    first = await socket.subscribe(SUBSCRIBE, {"id": gid})
+    await socket.subscribe(SUBSCRIBE, {"id": gid})
+    # when a third would hold 6
+    await socket.subscribe(SUBSCRIBE, {"id": gid})
+    # then it is refused
+    message = await socket.receive()
+    assert message["type"] == "error"
+    assert [e["extensions"] for e in message["payload"]] == [
+        {"code": "QUERY_TOO_COMPLEX", "cost": 6, "maxCost": 5}
+    ]
+    # and once the first ends, another fits again
+    await socket.communicator.send_json_to({"id": first, "type": "complete"})
+    for _ in range(100):
+        await socket.subscribe(SUBSCRIBE, {"id": gid})
+        if await socket.nothing_within(0.1):
+            break  # accepted: it waits for events
+        await socket.receive()  # refused: the first's share is not freed yet
+    else:
+        raise AssertionError("the ended subscription's share was never freed")
