@@ -293,6 +293,9 @@ GRAPHQL_DOCUMENT_CACHE_BYTES = env_int("GRAPHQL_DOCUMENT_CACHE_BYTES", 32 * 1024
 # Static cost (values an answer may hold, graphql_api/execution/cost.py). The costliest
 # contract document, MyOrders(first: 100), costs 25,803.
 GRAPHQL_MAX_COST = env_int("GRAPHQL_MAX_COST", 50_000)
+# What each mutation field adds to its operation's cost (a write's locks, event, cache
+# version and fan-out): with the budgets below, about 250 writes a minute for a user.
+GRAPHQL_MUTATION_COST = env_int("GRAPHQL_MUTATION_COST", 2_000)
 # A subscription runs its selection again for every event: its cost per event, and the sum
 # of one client's live subscriptions in a process (OnProductEvents costs 11).
 GRAPHQL_MAX_SUBSCRIPTION_COST = env_int("GRAPHQL_MAX_SUBSCRIPTION_COST", 1_000)

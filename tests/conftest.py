@@ -12,6 +12,9 @@ import re
 import pytest
 from django.conf import settings
 
+# WebSocket client fixtures (`open_ws`, `ws_application`) for every test module.
+pytest_plugins = ["tests.support.websocket"]
+
 SERVICE_HINTS = {
     "postgres": "set DATABASE_URL or start PostgreSQL on 127.0.0.1:5432",
     "redis": "set REDIS_URL or start Redis on 127.0.0.1:6379",

@@ -12,6 +12,9 @@ Computed from the validated document and the request's variables, before anythin
 - a fragment counts once per spread, as if written out there (validation has refused
   cycles already); aliases count as separate fields; `@skip`/`@include` are ignored (an
   upper bound);
+- a mutation field costs GRAPHQL_MUTATION_COST more (2,000): a write holds locks, writes
+  an event, moves caches and reaches subscribers, whatever little it selects, so the
+  budget bounds how often a client may write (and move the anonymous cache's version);
 - `__typename` is free; `__schema` costs SCHEMA_INTROSPECTION_COST and `__type`
   TYPE_INTROSPECTION_COST, whatever they select: the schema is static, so what they can
   answer is bounded (graphql-core also caps the nesting of introspection lists), and the
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.conf import settings
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -42,6 +46,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
+    OperationType,
     SelectionSetNode,
     get_named_type,
     is_leaf_type,
@@ -167,4 +172,24 @@ def operation_cost(
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
-    return _Costing(schema, fragments, variables).selection_set(operation.selection_set, root, None)
+    cost = _Costing(schema, fragments, variables).selection_set(operation.selection_set, root, None)
+    if operation.operation is OperationType.MUTATION:
+        cost += settings.GRAPHQL_MUTATION_COST * _mutation_fields(
+            operation.selection_set, fragments
+        )
+    return cost
+
+
+def _mutation_fields(
+    selection_set: SelectionSetNode, fragments: Mapping[str, FragmentDefinitionNode]
+) -> int:
+    """How many mutation fields (aliases apart, fragments once per spread) run."""
+    count = 0
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            count += selection.name.value != "__typename"
+        elif isinstance(selection, InlineFragmentNode):
+            count += _mutation_fields(selection.selection_set, fragments)
+        elif isinstance(selection, FragmentSpreadNode) and selection.name.value in fragments:
+            count += _mutation_fields(fragments[selection.name.value].selection_set, fragments)
+    return count

@@ -9,8 +9,8 @@ from asgiref.sync import sync_to_async
 from domain.catalog import services
 from realtime import bus
 from tests.factories import make_product, make_user
-from tests.realtime.conftest import joining
 from tests.support.graphql import contract_document
+from tests.support.websocket import joining
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 

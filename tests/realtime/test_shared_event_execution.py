@@ -14,8 +14,8 @@ from domain.catalog import services as catalog
 from graphql_api.catalog.subscriptions import ProductEventPayload
 from realtime import bus
 from tests.factories import make_product, make_review, make_user
-from tests.realtime.conftest import LEGACY_WS, joining
 from tests.support.graphql import contract_document
+from tests.support.websocket import LEGACY_WS, joining
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 

@@ -20,8 +20,8 @@ from domain.accounts.tokens import access_token_encode
 from domain.orders import services as orders
 from realtime import bus
 from tests.factories import make_product, make_user
-from tests.realtime.conftest import LEGACY_WS, TRANSPORT_WS, joining
 from tests.support.graphql import bearer, contract_document, run_graphql
+from tests.support.websocket import LEGACY_WS, TRANSPORT_WS, joining
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 

@@ -20,8 +20,8 @@ from domain.orders import services as orders
 from graphql_api.event_streams import encode_cursor
 from realtime import bus
 from tests.factories import make_product, make_user
-from tests.realtime.conftest import LEGACY_WS, group_size, joining
 from tests.support.graphql import contract_document
+from tests.support.websocket import LEGACY_WS, group_size, joining
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 

@@ -11,8 +11,7 @@ from asgiref.sync import sync_to_async
 from django.test import Client
 
 from domain.accounts.tokens import access_token_encode
-from tests.factories import make_product, make_user
-from tests.realtime.conftest import open_ws, ws_application  # noqa: F401 (fixtures)
+from tests.factories import make_product, make_review, make_user
 from tests.support.graphql import bearer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -92,7 +91,7 @@ def test_answers_from_the_response_cache_cost_nothing(client, settings):
     assert [r.get("X-Cache") for r in responses] == ["miss", "hit", "hit", "hit", "hit"]
 
 
-async def test_the_budget_applies_over_websocket(open_ws):  # noqa: F811
+async def test_the_budget_applies_over_websocket(open_ws):
     await sync_to_async(make_product)()
     user = await sync_to_async(make_user)()
     socket = await open_ws(init={"authorization": f"Bearer {access_token_encode(user)}"})
@@ -117,7 +116,7 @@ def test_addresses_of_one_ipv6_network_share_a_budget(client):
 SUBSCRIBE = "subscription ($id: ID!) { productEvents(productIds: [$id]) { type } }"  # costs 2
 
 
-async def test_each_event_of_a_subscription_is_bounded_in_cost(open_ws):  # noqa: F811
+async def test_each_event_of_a_subscription_is_bounded_in_cost(open_ws):
     user = await sync_to_async(make_user)()
     socket = await open_ws(init={"authorization": f"Bearer {access_token_encode(user)}"})
     await socket.subscribe(
@@ -133,7 +132,7 @@ async def test_each_event_of_a_subscription_is_bounded_in_cost(open_ws):  # noqa
 
 async def test_a_clients_live_subscriptions_are_bounded_and_ending_one_frees_its_share(
     open_ws,
-    settings,  # noqa: F811
+    settings,
 ):
     # given a signed-in client that may hold subscriptions costing 5 at once
     settings.GRAPHQL_MAX_LIVE_COST = 5
@@ -160,3 +159,30 @@ async def test_a_clients_live_subscriptions_are_bounded_and_ending_one_frees_its
         await socket.receive()  # refused: the first's share is not freed yet
     else:
         raise AssertionError("the ended subscription's share was never freed")
+
+
+def test_writes_spend_the_budget_so_a_user_cannot_move_the_cache_without_bound(client, settings):
+    # given a reviewer whose budget holds two writes
+    settings.GRAPHQL_COST_BUDGET_USER = 5_000
+    settings.GRAPHQL_MUTATION_COST = 2_000
+    author = make_user()
+    review = make_review(product=make_product(), author=author)
+    token = access_token_encode(author)
+    edit = (
+        "mutation ($id: ID!, $r: Int!) { reviewUpdate(id: $id, input: {rating: $r})"
+        " { errors { code } } }"
+    )
+    gid = base64.b64encode(f"Review:{review.pk}".encode()).decode()
+
+    def rate(rating: int) -> Any:
+        return client.post(
+            "/graphql/",
+            {"query": edit, "variables": {"id": gid, "r": rating}},
+            content_type="application/json",
+            headers=bearer(token),
+        )
+
+    # when they keep changing the rating back and forth
+    statuses = [rate(rating).status_code for rating in (5, 4, 5)]
+    # then the third write is refused
+    assert statuses == [200, 200, 429]

@@ -15,7 +15,6 @@ from django.test import Client
 from domain.accounts.tokens import access_token_encode
 from domain.catalog.models import ProductImage
 from tests.factories import make_product, make_user
-from tests.realtime.conftest import open_ws, ws_application  # noqa: F401 (fixtures)
 from tests.support.graphql import bearer, contract_document
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -139,7 +138,7 @@ def test_emoji_and_other_characters_pass(client):
     assert _post(client, body).json() == {"data": {"product": {"name": "Lamp 💡"}}}
 
 
-async def test_a_websocket_variable_with_unstorable_text_is_refused(open_ws):  # noqa: F811
+async def test_a_websocket_variable_with_unstorable_text_is_refused(open_ws):
     # given
     await sync_to_async(make_product)()
     socket = await open_ws()

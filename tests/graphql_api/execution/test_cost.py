@@ -11,7 +11,6 @@ from graphql.execution.values import get_variable_values
 
 from graphql_api.execution.cost import LIST_SIZES, is_connection, operation_cost
 from graphql_api.schema import schema
-from tests.realtime.conftest import open_ws, ws_application  # noqa: F401 (fixtures)
 from tests.support.graphql import contract_document, run_graphql
 
 # The bomb: 30 aliases of products -> reviews -> product -> reviews (10 MB of output).
@@ -133,7 +132,7 @@ def test_the_limit_is_a_setting(client, settings):
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_the_bomb_is_refused_over_websocket_too(open_ws):  # noqa: F811
+async def test_the_bomb_is_refused_over_websocket_too(open_ws):
     socket = await open_ws()
     await socket.subscribe(BOMB)
     message = await socket.receive()
@@ -146,3 +145,12 @@ def test_a_review_body_costs_a_unit_per_100_characters_it_may_hold():
     assert _cost(
         '{ product(slug: "x") { reviews(first: 2) { edges { node { title body } } } } }'
     ) == (1 + 1 + 1 + 2 * (1 + 1 + 50))
+
+
+def test_each_mutation_field_adds_the_cost_of_a_write(settings):
+    settings.GRAPHQL_MUTATION_COST = 2_000
+    query = (
+        'mutation { a: tokenRevoke(refreshToken: "x") { revoked } ...Again __typename }'
+        ' fragment Again on Mutation { b: tokenRevoke(refreshToken: "y") { revoked } }'
+    )
+    assert _cost(query) == 2 * (1 + 1) + 2 * 2_000

@@ -1,5 +1,6 @@
-"""WebSocket clients for the realtime tests: Channels' in-process communicator speaking
-graphql-transport-ws."""
+"""WebSocket clients for tests: Channels' in-process communicator speaking
+graphql-transport-ws. Its fixtures (`open_ws`, `ws_application`) are registered for the
+whole suite by tests/conftest.py."""
 
 from __future__ import annotations
 
