@@ -73,16 +73,24 @@ async def test_concurrent_anonymous_misses_of_one_document_execute_it_once(monke
     assert set(sources) - {"miss"} <= {"shared", "hit"}
 
 
-def test_misses_in_two_processes_compute_once():
+def test_misses_in_two_processes_compute_once(monkeypatch):
     # given: two event loops in two threads stand for two processes (they meet only in
-    # the cache); the first computes, and finishes only once the second has asked
+    # the cache); the first computes, and finishes only once the second, having missed the
+    # cache, waits for the first's lock
     executions: list[str] = []
-    first_computing, second_asked = threading.Event(), threading.Event()
+    first_computing, second_waits = threading.Event(), threading.Event()
+    await_holder = response_cache._await_holder
+
+    async def waiting_for_the_holder(*args: Any) -> Any:
+        second_waits.set()
+        return await await_holder(*args)
+
+    monkeypatch.setattr(response_cache, "_await_holder", waiting_for_the_holder)
 
     async def first_compute() -> HttpResponse:
         executions.append("first")
         first_computing.set()
-        await asyncio.get_running_loop().run_in_executor(None, second_asked.wait)
+        await asyncio.get_running_loop().run_in_executor(None, second_waits.wait, 30)
         return _answer(b'{"data":{"n":1}}')
 
     async def second_compute() -> HttpResponse:
@@ -94,14 +102,7 @@ def test_misses_in_two_processes_compute_once():
 
     def second() -> HttpResponse:
         first_computing.wait()  # so the first holds the lock
-
-        async def ask() -> HttpResponse:
-            task = asyncio.ensure_future(response_cache.serve("gql-test:k", second_compute))
-            await asyncio.sleep(0)  # the task runs to its first look at the cache
-            second_asked.set()
-            return await task
-
-        return asyncio.run(ask())
+        return asyncio.run(response_cache.serve("gql-test:k", second_compute))
 
     results: dict[str, HttpResponse] = {}
     threads = [
@@ -113,10 +114,11 @@ def test_misses_in_two_processes_compute_once():
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
-    # then
+    # then the second waited for the first's answer instead of computing its own
+    assert second_waits.is_set()
     assert executions == ["first"]
     assert results["first"]["X-Cache"] == "miss"
-    assert results["second"]["X-Cache"] in {"shared", "hit"}
+    assert results["second"]["X-Cache"] == "shared"
     assert results["second"].content == b'{"data":{"n":1}}'
 
 

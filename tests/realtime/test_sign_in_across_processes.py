@@ -148,9 +148,9 @@ async def _expiring(base_url: str, email: str) -> list[tuple[int | None, str | N
 
 
 def test_an_expired_access_token_closes_its_sockets_on_a_real_server():
-    # given a server whose access tokens live three seconds
+    # given a server whose access tokens live six seconds (room for a slow start)
     user = _user_the_servers_can_sign_in()
-    with running_daphne(_server_env(JWT_ACCESS_TOKEN_TTL="3")) as base_url:
+    with running_daphne(_server_env(JWT_ACCESS_TOKEN_TTL="6")) as base_url:
         # when sockets (one per protocol) sign in with such a token
         codes = asyncio.run(_expiring(base_url, user.email))
     # then both are closed with 4401 once it expires

@@ -138,8 +138,8 @@ async def test_password_change_closes_the_users_sockets_with_4401(open_ws, ada, 
 async def test_an_expired_access_token_closes_the_socket_with_4401(
     open_ws, ada, settings, protocol
 ):
-    # given a socket signed in with a token that lives three seconds
-    settings.JWT_ACCESS_TOKEN_TTL = 3
+    # given a socket signed in with a token that lives six seconds (room for a slow start)
+    settings.JWT_ACCESS_TOKEN_TTL = 6
     socket = await _open_as(open_ws, access_token_encode(ada), protocol)
     assert await _served(socket, protocol, ada)
     # when the token expires, then the socket is closed
@@ -165,9 +165,9 @@ async def test_logout_closes_the_sockets_of_that_session_only(open_ws, ada, bob)
 
 
 async def test_an_ended_session_closes_its_socket_at_its_expiry_date(open_ws, ada):
-    # given a session that ends three seconds from now
+    # given a session that ends six seconds from now (room for a slow start)
     _, cookie = await sync_to_async(_session_cookie)(ada.email)
-    await sync_to_async(Session.objects.update)(expire_date=timezone.now() + timedelta(seconds=3))
+    await sync_to_async(Session.objects.update)(expire_date=timezone.now() + timedelta(seconds=6))
     socket = await open_ws(headers=cookie)
     assert await _me(socket) == {"email": "ada@example.com"}
     # when it ends, then its socket is closed
