@@ -181,17 +181,15 @@ async def _retrying(call: Any, delays: tuple[float, ...] = RECEIVE_RETRY_DELAYS)
 
 
 @contextlib.asynccontextmanager
-async def listen(
-    groups: Iterable[str], *, max_pending: int = DEFAULT_MAX_PENDING
-) -> AsyncIterator[Listener]:
-    """Join `groups` for the duration of the block. Joining happens before the block runs,
-    so a caller can replay history inside it without missing what is published meanwhile."""
+async def _joined(groups: list[str], handle: Any, *, give_up: Any = None) -> AsyncIterator[None]:
+    """A new channel in `groups` for the duration of the block (joined before it runs), with
+    every message it receives handed to `handle(message)`. A receive that fails is tried
+    again after a pause (a Redis restart); with `give_up`, after RECEIVE_RETRY_DELAYS in a
+    row it is called with the error and receiving ends."""
     layer = get_channel_layer()
     channel = await layer.new_channel()
-    groups = list(dict.fromkeys(groups))
     for group in groups:
         await _retrying(lambda group=group: layer.group_add(group, channel))
-    listener = Listener(max_pending)
 
     async def pump() -> None:
         failures = 0
@@ -201,35 +199,54 @@ async def listen(
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                # a Redis restart) unless it keeps failing
                 failures += 1
-                if failures > len(RECEIVE_RETRY_DELAYS):
-                    listener.fail(error)
+                if give_up is not None and failures > len(RECEIVE_RETRY_DELAYS):
+                    give_up(error)
                     return
-                await asyncio.sleep(RECEIVE_RETRY_DELAYS[failures - 1])
+                await asyncio.sleep(
+                    RECEIVE_RETRY_DELAYS[min(failures, len(RECEIVE_RETRY_DELAYS)) - 1]
+                )
                 continue
             failures = 0
-            if message.get("type") == MESSAGE_TYPE:
-                listener.offer(message["event"])
+            handle(message)
 
     task = asyncio.create_task(pump())
-    for group in groups:
-        _local_listeners.setdefault(group, set()).add(listener)
     try:
-        yield listener
+        yield
     finally:
-        for group in groups:
-            members = _local_listeners.get(group)
-            if members is not None:
-                members.discard(listener)
-                if not members:
-                    del _local_listeners[group]
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
         for group in groups:
             with contextlib.suppress(Exception):
                 await layer.group_discard(group, channel)
+
+
+@contextlib.asynccontextmanager
+async def listen(
+    groups: Iterable[str], *, max_pending: int = DEFAULT_MAX_PENDING
+) -> AsyncIterator[Listener]:
+    """Join `groups` for the duration of the block. Joining happens before the block runs,
+    so a caller can replay history inside it without missing what is published meanwhile."""
+    groups = list(dict.fromkeys(groups))
+    listener = Listener(max_pending)
+
+    def handle(message: dict[str, Any]) -> None:
+        if message.get("type") == MESSAGE_TYPE:
+            listener.offer(message["event"])
+
+    async with _joined(groups, handle, give_up=listener.fail):
+        for group in groups:
+            _local_listeners.setdefault(group, set()).add(listener)
+        try:
+            yield listener
+        finally:
+            for group in groups:
+                members = _local_listeners.get(group)
+                if members is not None:
+                    members.discard(listener)
+                    if not members:
+                        del _local_listeners[group]
 
 
 class Notifications:
@@ -257,32 +274,11 @@ async def notifications(groups: Iterable[str]) -> AsyncIterator[Notifications]:
     """Join `groups` for the duration of the block (before it runs, so a caller can look
     at the state once inside it without missing a notification sent meanwhile). A layer
     that stops answering ends nothing: the owner's own periodic look covers for it."""
-    layer = get_channel_layer()
-    channel = await layer.new_channel()
-    groups = list(dict.fromkeys(groups))
-    for group in groups:
-        await _retrying(lambda group=group: layer.group_add(group, channel))
     received = Notifications()
 
-    async def pump() -> None:
-        while True:
-            try:
-                message = await layer.receive(channel)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                await asyncio.sleep(RECEIVE_RETRY_DELAYS[-1])
-                continue
-            if message.get("type") == NOTIFICATION_TYPE:
-                received._offer()
+    def handle(message: dict[str, Any]) -> None:
+        if message.get("type") == NOTIFICATION_TYPE:
+            received._offer()
 
-    task = asyncio.create_task(pump())
-    try:
+    async with _joined(list(dict.fromkeys(groups)), handle):
         yield received
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
-        for group in groups:
-            with contextlib.suppress(Exception):
-                await layer.group_discard(group, channel)

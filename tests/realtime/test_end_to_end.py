@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import os
 import shutil
 import socket
 import subprocess
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
@@ -19,7 +17,6 @@ from typing import Any
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection
 from gql import Client, gql
 from gql.transport.websockets import WebsocketsTransport
 
@@ -28,7 +25,13 @@ from domain.accounts.tokens import access_token_encode
 from domain.events.models import ProductEvent
 from realtime import bus
 from tests.factories import make_product, make_user
-from tests.support.daphne import clean_env, free_port, manage, running_daphne
+from tests.support.daphne import (
+    daphne_env_on_test_services,
+    free_port,
+    manage,
+    post_graphql,
+    running_daphne,
+)
 from tests.support.graphql import contract_document
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -44,36 +47,6 @@ STOCK_ADJUST = (
 
 def _gid(type_name: str, pk: int) -> str:
     return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
-
-
-def _server_env(redis_url: str) -> dict[str, str]:
-    db = connection.settings_dict
-    database_url = (
-        f"postgresql://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
-    # The test's own SECRET_KEY, so access tokens made here are valid there.
-    return clean_env(
-        DEBUG="0",
-        SECRET_KEY=settings.SECRET_KEY,
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_url,
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        LOG_LEVEL="WARNING",
-    )
-
-
-def _post(base_url: str, query: str, variables: dict, token: str | None = None) -> dict:
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(
-        f"{base_url}/graphql/",
-        method="POST",
-        headers=headers,
-        data=json.dumps({"query": query, "variables": variables}).encode(),
-    )
-    with urllib.request.urlopen(request, timeout=20) as response:
-        return json.loads(response.read())
 
 
 def _token(base_url: str, email: str) -> str:
@@ -139,7 +112,7 @@ def catalog():
     [WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL, WebsocketsTransport.APOLLO_SUBPROTOCOL],
 )
 def test_subscribe_then_mutate_over_http_delivers_the_event(catalog, subprotocol):
-    with running_daphne(_server_env(settings.REDIS_URL)) as base_url:
+    with running_daphne(daphne_env_on_test_services()) as base_url:
         token = _token(base_url, "staff@example.com")
         ws_url = base_url.replace("http://", "ws://") + "/graphql/"
         variables = {"productIds": [_gid("Product", catalog.pk)], "types": ["STOCK_CHANGED"]}
@@ -148,7 +121,7 @@ def test_subscribe_then_mutate_over_http_delivers_the_event(catalog, subprotocol
                 ws_url,
                 variables,
                 1,
-                lambda: _post(
+                lambda: post_graphql(
                     base_url, STOCK_ADJUST, {"id": _gid("Product", catalog.pk), "d": 4}, token
                 ),
                 subprotocol=subprotocol,
@@ -160,7 +133,7 @@ def test_subscribe_then_mutate_over_http_delivers_the_event(catalog, subprotocol
 
 
 def test_an_event_crosses_from_one_daphne_process_to_another(catalog):
-    env = _server_env(settings.REDIS_URL)
+    env = daphne_env_on_test_services()
     with running_daphne(env) as first, running_daphne(env) as second:
         token = _token(second, "staff@example.com")
         ws_url = first.replace("http://", "ws://") + "/graphql/"
@@ -169,7 +142,7 @@ def test_an_event_crosses_from_one_daphne_process_to_another(catalog):
                 ws_url,
                 {"productIds": [_gid("Product", catalog.pk)]},
                 1,
-                lambda: _post(
+                lambda: post_graphql(
                     second, STOCK_ADJUST, {"id": _gid("Product", catalog.pk), "d": -3}, token
                 ),
                 subprotocol=WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL,
@@ -214,7 +187,7 @@ def private_redis(port: int) -> Iterator[subprocess.Popen]:
 def test_redis_down_during_a_mutation_then_the_relay_and_a_resume_deliver(catalog):
     port = free_port()
     redis_url = f"redis://127.0.0.1:{port}/0"
-    env = _server_env(redis_url)
+    env = daphne_env_on_test_services(REDIS_URL=redis_url)
     product_id = _gid("Product", catalog.pk)
     with ExitStack() as stack:
         redis = stack.enter_context(private_redis(port))
@@ -227,7 +200,7 @@ def test_redis_down_during_a_mutation_then_the_relay_and_a_resume_deliver(catalo
                 ws_url,
                 {"productIds": [product_id]},
                 1,
-                lambda: _post(base_url, STOCK_ADJUST, {"id": product_id, "d": 1}, token),
+                lambda: post_graphql(base_url, STOCK_ADJUST, {"id": product_id, "d": 1}, token),
                 subprotocol=WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL,
                 listening=(redis_url, bus.product_group(catalog.pk)),
             )
@@ -235,7 +208,7 @@ def test_redis_down_during_a_mutation_then_the_relay_and_a_resume_deliver(catalo
         # when Redis stops and a change is made
         redis.terminate()
         redis.wait(timeout=10)
-        changed = _post(base_url, STOCK_ADJUST, {"id": product_id, "d": 5}, token)
+        changed = post_graphql(base_url, STOCK_ADJUST, {"id": product_id, "d": 5}, token)
         # then the mutation still succeeds, and its event waits unpublished
         assert changed["data"]["stockAdjust"] == {"product": {"stock": 16}, "errors": []}
         assert ProductEvent.objects.filter(published_at__isnull=True).count() == 1

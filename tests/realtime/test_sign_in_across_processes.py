@@ -8,58 +8,24 @@ import asyncio
 import json
 import os
 import time
-import urllib.request
 from typing import Any
 
 import pytest
 import redis
 from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
-from django.db import connection
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from graphql_api.websocket.sign_in_watch import SIGNED_OUT_REASON
 from realtime import bus
 from tests.factories import make_user
-from tests.support.daphne import clean_env, running_daphne
+from tests.support.daphne import daphne_env_on_test_services, post_graphql, running_daphne
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "a-long-pass-phrase-9"
 PROTOCOLS = ("graphql-transport-ws", "graphql-ws")
-
-
-def _server_env(**overrides: str) -> dict[str, str]:
-    db = connection.settings_dict
-    database_url = (
-        f"postgresql://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
-    return clean_env(
-        DEBUG="0",
-        SECRET_KEY=settings.SECRET_KEY,
-        DATABASE_URL=database_url,
-        REDIS_URL=settings.REDIS_URL,
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        LOG_LEVEL="WARNING",
-        # no periodic check within the test: only the notification can close the sockets
-        WS_AUTH_RECHECK_INTERVAL="3600",
-        **overrides,
-    )
-
-
-def _post(base_url: str, query: str, variables: dict, token: str | None = None) -> dict:
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(
-        f"{base_url}/graphql/",
-        method="POST",
-        headers=headers,
-        data=json.dumps({"query": query, "variables": variables}).encode(),
-    )
-    with urllib.request.urlopen(request, timeout=20) as response:
-        return json.loads(response.read())
 
 
 def _members(group: str) -> int:
@@ -86,7 +52,7 @@ async def _close_code(socket: ClientConnection) -> tuple[int | None, str | None]
 
 
 def _token_create(base_url: str, email: str) -> str:
-    issued = _post(
+    issued = post_graphql(
         base_url,
         "mutation ($e: String!, $p: String!) { tokenCreate(email: $e, password: $p) "
         "{ token errors { code } } }",
@@ -117,7 +83,7 @@ async def _scenario(first: str, second: str, user: Any) -> list[tuple[int | None
         assert time.monotonic() < deadline, "the connections never joined their user's group"
         await asyncio.sleep(0.02)
     changed = await asyncio.to_thread(
-        _post,
+        post_graphql,
         second,
         "mutation ($old: String!) { passwordChange(oldPassword: $old, "
         'newPassword: "another-long-pass-7") { errors { code } } }',
@@ -131,7 +97,7 @@ async def _scenario(first: str, second: str, user: Any) -> list[tuple[int | None
 def test_a_password_change_on_one_process_closes_the_sockets_on_another():
     # given a user, and two daphne processes
     user = _user_the_servers_can_sign_in()
-    env = _server_env()
+    env = daphne_env_on_test_services()
     with running_daphne(env) as first, running_daphne(env) as second:
         # when the user's sockets on the first process are open and the password changes
         # over HTTP on the second
@@ -150,7 +116,7 @@ async def _expiring(base_url: str, email: str) -> list[tuple[int | None, str | N
 def test_an_expired_access_token_closes_its_sockets_on_a_real_server():
     # given a server whose access tokens live six seconds (room for a slow start)
     user = _user_the_servers_can_sign_in()
-    with running_daphne(_server_env(JWT_ACCESS_TOKEN_TTL="6")) as base_url:
+    with running_daphne(daphne_env_on_test_services(JWT_ACCESS_TOKEN_TTL="6")) as base_url:
         # when sockets (one per protocol) sign in with such a token
         codes = asyncio.run(_expiring(base_url, user.email))
     # then both are closed with 4401 once it expires

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection
 
 from domain.catalog.services.products import stock_adjust
 from domain.events.models import ProductEvent, ProductEventType
@@ -21,7 +20,7 @@ from graphql_api.event_streams import encode_cursor
 from realtime import bus
 from tests.factories import make_product, make_staff
 from tests.support.closing_app import REASON as CLOSING_APP_REASON
-from tests.support.daphne import clean_env, running_daphne
+from tests.support.daphne import daphne_env_on_test_services, running_daphne
 from tests.support.raw_websocket import RawWebSocket
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -43,21 +42,6 @@ TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
 TINY_RECEIVE_BUFFER = 4096  # the paused client's SO_RCVBUF, so its kernel buffers fill soon
 MAX_EVENTS = 600  # published at most, waiting for the paused reader to be closed
-
-
-def _server_env(**overrides: str) -> dict[str, str]:
-    db = connection.settings_dict
-    database_url = (
-        f"postgresql://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
-    return clean_env(
-        DEBUG="0",
-        SECRET_KEY=settings.SECRET_KEY,
-        DATABASE_URL=database_url,
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        LOG_LEVEL="WARNING",
-        **{"REDIS_URL": settings.REDIS_URL, **overrides},
-    )
 
 
 def _listeners(group: str) -> int:
@@ -154,7 +138,9 @@ def test_a_paused_reader_is_closed_with_1013_and_resumes_by_cursor_missing_nothi
     staff = make_staff()
     product = make_product(stock=0, description=DESCRIPTION)
     group = bus.product_group(product.pk)
-    env = _server_env(WS_SLOW_CLIENT_CLOSE_TIMEOUT="120")  # time enough to read the close
+    env = daphne_env_on_test_services(
+        WS_SLOW_CLIENT_CLOSE_TIMEOUT="120"
+    )  # time enough to read the close
     others = _listeners(group)  # channels left in the group by earlier runs' servers
     # (both start after a first event: from a cursor, a subscription's start is exact)
     stock_adjust(actor=staff, product=product, delta=1)
@@ -201,7 +187,7 @@ def test_a_reader_that_never_reads_again_is_dropped_after_the_close():
     product = make_product(stock=0, description=DESCRIPTION)
     group = bus.product_group(product.pk)
     others = _listeners(group)
-    with running_daphne(_server_env(WS_SLOW_CLIENT_CLOSE_TIMEOUT="0")) as base_url:
+    with running_daphne(daphne_env_on_test_services(WS_SLOW_CLIENT_CLOSE_TIMEOUT="0")) as base_url:
         paused = Subscriber(
             base_url, TRANSPORT_WS, _gid(product), receive_buffer=TINY_RECEIVE_BUFFER
         )
@@ -221,9 +207,9 @@ def test_a_reader_that_never_reads_again_is_dropped_after_the_close():
 def test_an_application_close_with_1013_reaches_the_client_with_its_code_and_reason():
     # given an application that closes each connection at once with 1013 (as a
     # subscription that fell behind its queue does), behind daphne
-    with running_daphne(_server_env(), application="tests.support.closing_app:application") as (
-        base_url
-    ):
+    with running_daphne(
+        daphne_env_on_test_services(), application="tests.support.closing_app:application"
+    ) as (base_url):
         # when a client connects
         client = RawWebSocket(base_url.replace("http://", "ws://") + "/graphql/", TRANSPORT_WS)
         # then it gets that close, not autobahn's refusal of the code (1011)

@@ -102,14 +102,42 @@ def _wait_until_healthy(
     raise RuntimeError(f"daphne did not answer at {base_url} within {timeout}s")
 
 
+def daphne_env_on_test_services(**overrides: str) -> dict[str, str]:
+    """The environment of a daphne on this test run's PostgreSQL database and Redis, with
+    DEBUG off and the tests' SECRET_KEY (so access tokens made in a test are valid there)."""
+    from django.conf import settings
+    from django.db import connection
+
+    db = connection.settings_dict
+    database_url = (
+        f"postgresql://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    return clean_env(
+        DEBUG="0",
+        SECRET_KEY=settings.SECRET_KEY,
+        DATABASE_URL=database_url,
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        LOG_LEVEL="WARNING",
+        **{"REDIS_URL": settings.REDIS_URL, **overrides},
+    )
+
+
 def post_graphql(
-    base_url: str, query: str, variables: dict[str, Any] | None = None
+    base_url: str,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    token: str | None = None,
+    *,
+    timeout: float = 20,
 ) -> dict[str, Any]:
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
     request = urllib.request.Request(
         f"{base_url}/graphql/",
         data=json.dumps({"query": query, "variables": variables or {}}).encode(),
-        headers={"Content-Type": "application/json", "Accept": "application/json"},
+        headers=headers,
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=10) as response:
+    with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.loads(response.read())
