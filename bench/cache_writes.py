@@ -39,7 +39,15 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from bench.catalog_read import ROOT, daphne_env, ensure_database, server, sh
+from bench.catalog_read import (
+    ROOT,
+    daphne_env,
+    ensure_database,
+    server,
+    sh,
+    wrk_figures,
+    wrk_output,
+)
 
 BENCH = ROOT / "bench"
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/shop_bench"
@@ -152,26 +160,13 @@ class Writer(threading.Thread):
 
 
 def wrk(url: str, body: bytes, *, duration: int, connections: int) -> dict[str, float]:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT.replace("BODY", json.dumps(body.decode())))
-    output = sh(
-        "wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script.name, url
-    )
-    os.unlink(script.name)
-    if "Non-2xx" in output:
-        raise SystemExit(f"errors under load:\n{output}")
-
-    def latency_ms(label: str) -> float:
-        value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", output).groups()
-        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
+    script = WRK_SCRIPT.replace("BODY", json.dumps(body.decode()))
+    output = wrk_output(url, script, duration=duration, connections=connections)
     counts = re.search(r"XCACHE (\d+) (\d+) (\d+) (\d+)", output).groups()
     hit, miss, shared, other = map(int, counts)
     total = max(hit + miss + shared + other, 1)
     return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-        "p50_ms": latency_ms("50%"),
-        "p99_ms": latency_ms("99%"),
+        **wrk_figures(output),
         "computed_pct": 100.0 * (miss + other) / total,
         "shared_pct": 100.0 * shared / total,
     }

@@ -127,19 +127,22 @@ def product_names(response: dict[str, Any]) -> list[str]:
     return [edge["node"]["name"] for edge in response["data"]["products"]["edges"]]
 
 
-def wrk(url: str, body: bytes, *, duration: int, connections: int) -> dict[str, float]:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(
-            'wrk.method = "POST"\n'
-            'wrk.headers["Content-Type"] = "application/json"\n'
-            f"wrk.body = {json.dumps(body.decode())}\n"
-        )
+def wrk_output(url: str, script: str, *, duration: int, connections: int) -> str:
+    """wrk's report of `duration` seconds at `connections` connections running the Lua
+    `script`; any non-2xx answer ends the benchmark."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
+        file.write(script)
     output = sh(
-        "wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script.name, url
+        "wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", file.name, url
     )
-    os.unlink(script.name)
+    os.unlink(file.name)
     if "Non-2xx" in output:
         raise SystemExit(f"errors under load:\n{output}")
+    return output
+
+
+def wrk_figures(output: str) -> dict[str, float]:
+    """Requests per second, p50 and p99 (ms) from a wrk report."""
 
     def latency_ms(label: str) -> float:
         value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", output).groups()
@@ -150,6 +153,15 @@ def wrk(url: str, body: bytes, *, duration: int, connections: int) -> dict[str, 
         "p50_ms": latency_ms("50%"),
         "p99_ms": latency_ms("99%"),
     }
+
+
+def wrk(url: str, body: bytes, *, duration: int, connections: int) -> dict[str, float]:
+    script = (
+        'wrk.method = "POST"\n'
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f"wrk.body = {json.dumps(body.decode())}\n"
+    )
+    return wrk_figures(wrk_output(url, script, duration=duration, connections=connections))
 
 
 def main() -> None:
