@@ -6,15 +6,24 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_PRODUCTS ?= 200
 
-.PHONY: run test lint install worker beat migrate clean
+.PHONY: run test lint install lock worker beat migrate clean
 
-$(BIN)/.installed: pyproject.toml
+UV_VERSION := 0.13.9
+
+# Installs exactly what uv.lock says. `--locked` fails when pyproject.toml and uv.lock
+# disagree (run `make lock` after editing the dependencies); `--inexact` keeps uv itself.
+$(BIN)/.installed: pyproject.toml uv.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv sync --quiet --locked --extra dev --inexact
 	touch $@
 
 install: $(BIN)/.installed
+
+## lock: after editing pyproject.toml's dependencies, record the resolution in uv.lock
+lock:
+	test -x $(BIN)/uv || { test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); $(BIN)/python -m pip install --quiet uv==$(UV_VERSION); }
+	$(BIN)/uv lock
 
 ## run: install, migrate, seed demo data into an empty database, serve on http://$(HOST):$(PORT)/
 run: install

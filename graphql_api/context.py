@@ -9,7 +9,7 @@ from typing import Any
 from strawberry.django.context import StrawberryDjangoContext
 from strawberry.types import Info as StrawberryInfo
 
-from graphql_api.dataloaders import Loaders
+from graphql_api.catalog.dataloaders import Loaders
 
 
 @dataclass

@@ -12,7 +12,7 @@ from pathlib import Path
 import dj_database_url
 from corsheaders.defaults import default_headers as cors_default_headers
 
-from project.env import env_bool, env_int, env_list, env_origins, env_str
+from project.env import env_bool, env_float, env_int, env_list, env_origins, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -138,6 +138,12 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "shop"),
+            # A Redis that stops answering fails a cache call after this long instead of
+            # holding the request (and, for sync callers, a worker thread) forever.
+            "OPTIONS": {
+                "socket_timeout": env_float("REDIS_SOCKET_TIMEOUT", 5.0),
+                "socket_connect_timeout": env_float("REDIS_SOCKET_TIMEOUT", 5.0),
+            },
         }
     }
     CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)

@@ -13,14 +13,14 @@ from domain.accounts import services
 from domain.accounts.authentication import bearer_token, sign_in_key
 from domain.common.error_codes import CommonErrorCode
 from graphql_api.accounts.types import UserType
-from graphql_api.context import Info, client_ip_of, viewer_of
-from graphql_api.http.csrf import has_bearer_token
-from graphql_api.mutation_errors import (
+from graphql_api.common.payload_errors import (
     MutationError,
     errors_from_validation,
     mutation_error,
     unauthenticated_error,
 )
+from graphql_api.context import Info, client_ip_of, viewer_of
+from graphql_api.http.csrf import has_bearer_token
 
 
 @strawberry.input(name="RegisterInput")

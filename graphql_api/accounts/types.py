@@ -13,8 +13,8 @@ from domain.accounts.selectors import user_private_fields_visible, user_restrict
 from domain.catalog import selectors as catalog_selectors
 from graphql_api.catalog.types import ProductType
 from graphql_api.context import Info, viewer_of
-from graphql_api.fast_fields import pure
-from graphql_api.pagination import CursorConnection
+from graphql_api.execution.fast_fields import pure
+from graphql_api.execution.page_rules import CursorConnection
 
 
 def _private(user: models.User, info: Info) -> bool:

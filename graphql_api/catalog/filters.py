@@ -13,8 +13,8 @@ from strawberry import relay
 from domain.catalog import selectors
 from domain.catalog.models import Category, Product
 from domain.catalog.search import product_search
+from graphql_api.common.errors import ApiError, ApiErrorCode, unauthenticated
 from graphql_api.context import Info, viewer_of
-from graphql_api.errors import ApiError, ApiErrorCode, unauthenticated
 
 
 @strawberry.input(description="Text lookups (regular expressions are not offered).")

@@ -18,9 +18,9 @@ from graphql_api.catalog.inputs import (
     ReviewUpdateInput,
 )
 from graphql_api.catalog.types import ProductImageType, ProductType, ReviewType
+from graphql_api.common.nodes import decode_global_id
+from graphql_api.common.payload_errors import MutationError, call_service, not_found_error
 from graphql_api.context import Info, viewer_of
-from graphql_api.mutation_errors import MutationError, call_service, not_found_error
-from graphql_api.nodes import decode_global_id
 
 
 @strawberry.type(name="ProductPayload")

@@ -15,11 +15,11 @@ from domain.catalog.search import RANK_ANNOTATION
 from graphql_api.catalog.filters import ProductFilter, search_requested
 from graphql_api.catalog.ordering import ProductOrder
 from graphql_api.catalog.types import CategoryType, ProductType
+from graphql_api.common.errors import bad_user_input
+from graphql_api.common.nodes import decode_global_id
+from graphql_api.common.permissions import require_staff
 from graphql_api.context import Info, viewer_of
-from graphql_api.errors import bad_user_input
-from graphql_api.nodes import decode_global_id
-from graphql_api.pagination import CursorConnection
-from graphql_api.permissions import require_staff
+from graphql_api.execution.page_rules import CursorConnection
 
 
 class ProductListField(StrawberryDjangoField):

@@ -14,17 +14,17 @@ from domain.events.models import ProductEventType as DomainProductEventType
 from domain.events.publishing import product_event_message
 from domain.events.selectors import product_event_latest_id, product_events_after
 from graphql_api.catalog.types import ProductType
+from graphql_api.common.enums import enum_from_choices
+from graphql_api.common.errors import bad_user_input
+from graphql_api.common.nodes import decode_global_id
 from graphql_api.context import Info, viewer_of
-from graphql_api.enums import enum_from_choices
-from graphql_api.errors import bad_user_input
-from graphql_api.event_streams import (
+from graphql_api.subscriptions.streams import (
     SharedReads,
     db_read,
     decode_cursor,
     encode_cursor,
     event_stream,
 )
-from graphql_api.nodes import decode_global_id
 from realtime import bus
 
 STREAM = "product"

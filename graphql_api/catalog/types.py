@@ -18,8 +18,8 @@ from strawberry import relay
 
 from domain.catalog import models, selectors
 from graphql_api.context import Info, viewer_of
-from graphql_api.fast_fields import pure
-from graphql_api.pagination import CursorConnection
+from graphql_api.execution.fast_fields import pure
+from graphql_api.execution.page_rules import CursorConnection
 
 if TYPE_CHECKING:
     from graphql_api.accounts.types import UserType

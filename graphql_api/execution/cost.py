@@ -56,7 +56,7 @@ from graphql.execution.values import VariableValues, get_argument_values
 from domain.catalog.services.images import MAX_IMAGES_PER_PRODUCT
 from domain.catalog.services.reviews import BODY_MAX as REVIEW_BODY_MAX
 from domain.orders.services import MAX_LINES
-from graphql_api.pagination import MAX_PAGE_SIZE
+from graphql_api.execution.page_rules import MAX_PAGE_SIZE
 
 SCHEMA_INTROSPECTION_COST = 25_000
 TYPE_INTROSPECTION_COST = 1_000

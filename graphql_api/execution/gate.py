@@ -49,8 +49,8 @@ from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaEx
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
+from graphql_api.common.errors import ApiError, ApiErrorCode
 from graphql_api.context import client_address
-from graphql_api.errors import ApiError, ApiErrorCode
 from graphql_api.execution import budget
 from graphql_api.execution.clean_text import UNSTORABLE_TEXT_MESSAGE, holds_unstorable_text
 from graphql_api.execution.cost import operation_cost

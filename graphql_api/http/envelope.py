@@ -24,7 +24,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.utils.http import parse_header_parameters
 from strawberry.file_uploads.utils import replace_placeholders_with_files
 
-from graphql_api.errors import ApiErrorCode
+from graphql_api.common.errors import ApiErrorCode
 
 JSON = "application/json"
 MULTIPART = "multipart/form-data"

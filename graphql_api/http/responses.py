@@ -17,7 +17,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from graphql import GraphQLError
 
-from graphql_api.errors import ApiErrorCode
+from graphql_api.common.errors import ApiErrorCode
 
 JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"

@@ -29,8 +29,8 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from domain.accounts.authentication import AuthenticationFailed
+from graphql_api.common.errors import ApiErrorCode
 from graphql_api.context import Context
-from graphql_api.errors import ApiErrorCode
 from graphql_api.execution.documents import ParsedDocument, documents
 from graphql_api.http import response_cache
 from graphql_api.http.authentication import resolve_viewer, unauthenticated_response

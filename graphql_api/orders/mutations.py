@@ -5,9 +5,9 @@ from __future__ import annotations
 import strawberry
 
 from domain.orders import services
+from graphql_api.common.nodes import decode_global_id
+from graphql_api.common.payload_errors import MutationError, call_service, not_found_error
 from graphql_api.context import Info, viewer_of
-from graphql_api.mutation_errors import MutationError, call_service, not_found_error
-from graphql_api.nodes import decode_global_id
 from graphql_api.orders.types import OrderType
 
 

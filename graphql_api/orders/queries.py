@@ -9,10 +9,10 @@ import strawberry_django
 from django.db.models import QuerySet
 
 from domain.orders import selectors
+from graphql_api.common.errors import unauthenticated
 from graphql_api.context import Info, viewer_of
-from graphql_api.errors import unauthenticated
+from graphql_api.execution.page_rules import CursorConnection
 from graphql_api.orders.types import OrderType
-from graphql_api.pagination import CursorConnection
 
 
 @strawberry.type

@@ -12,11 +12,11 @@ from domain.events.models import OrderEventType as DomainOrderEventType
 from domain.events.publishing import order_event_message
 from domain.events.selectors import order_event_latest_id, order_events_after
 from domain.orders.selectors import order_get_visible
+from graphql_api.common.enums import enum_from_choices
+from graphql_api.common.errors import unauthenticated
 from graphql_api.context import Info, viewer_of
-from graphql_api.enums import enum_from_choices
-from graphql_api.errors import unauthenticated
-from graphql_api.event_streams import db_read, decode_cursor, encode_cursor, event_stream
 from graphql_api.orders.types import OrderType
+from graphql_api.subscriptions.streams import db_read, decode_cursor, encode_cursor, event_stream
 from realtime import bus
 
 STREAM = "order"

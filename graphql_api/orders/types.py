@@ -13,9 +13,9 @@ from strawberry import relay
 from domain.catalog.selectors import product_is_visible_to
 from domain.orders import models, selectors
 from graphql_api.catalog.types import ProductType
+from graphql_api.common.enums import enum_from_choices
 from graphql_api.context import Info, viewer_of
-from graphql_api.enums import enum_from_choices
-from graphql_api.fast_fields import pure
+from graphql_api.execution.fast_fields import pure
 
 OrderStatusEnum = enum_from_choices(models.OrderStatus, "OrderStatus")
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from graphql_api.event_streams import SharedReads
+from graphql_api.subscriptions.streams import SharedReads
 
 
 async def test_a_failed_read_is_not_handed_to_a_later_caller():

@@ -17,7 +17,7 @@ from domain.accounts.tokens import access_token_encode
 from domain.catalog import services as catalog
 from domain.events.models import ProductEvent
 from domain.orders import services as orders
-from graphql_api.event_streams import encode_cursor
+from graphql_api.subscriptions.streams import encode_cursor
 from realtime import bus
 from tests.factories import make_product, make_user
 from tests.support.graphql import contract_document
@@ -150,7 +150,7 @@ async def test_many_lost_messages_wake_a_subscriber_once_and_do_not_close_it(
 async def test_one_log_poller_per_stream_serves_every_subscription_and_stops_with_them(
     open_ws,
 ):
-    from graphql_api.event_streams import LogPoller
+    from graphql_api.subscriptions.streams import LogPoller
 
     products = [await sync_to_async(make_product)() for _ in range(5)]
     sockets = [await open_ws() for _ in products]
@@ -514,7 +514,7 @@ async def test_a_query_over_the_legacy_protocol_is_a_bad_request_not_an_internal
         "id": "1",
         "payload": {"message": "queries are not allowed", "extensions": {"code": "BAD_REQUEST"}},
     }
-    assert not [r for r in caplog.records if r.name == "graphql_api.errors"]
+    assert not [r for r in caplog.records if r.name == "graphql_api.common.errors"]
 
 
 async def test_a_subscription_completed_while_it_starts_sends_nothing_more(open_ws):

@@ -20,8 +20,8 @@ from django.db import InterfaceError, OperationalError, connection
 
 from domain.events.publishing import event_messages_since
 from domain.events.selectors import ReplayTooLong
+from graphql_api.common.errors import ApiError, ApiErrorCode
 from graphql_api.context import Info
-from graphql_api.errors import ApiError, ApiErrorCode
 from realtime import bus
 
 T = TypeVar("T")

@@ -21,7 +21,7 @@ from typing import Any
 
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from graphql_api.event_streams import SharedReads
+from graphql_api.subscriptions.streams import SharedReads
 
 # Subscribers of one event reach their execution one after another over the fan-out
 # (hundreds of ms for a thousand): keep each result that long, unless it holds errors.

@@ -16,7 +16,7 @@ from graphql import GraphQLError
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
-logger = logging.getLogger("graphql_api.errors")
+logger = logging.getLogger("graphql_api.common.errors")
 
 
 class ApiErrorCode(StrEnum):

@@ -35,7 +35,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.relay import from_base64
 from strawberry_django.relay import DjangoCursorConnection, DjangoCursorEdge
 
-from graphql_api.errors import ApiError, ApiErrorCode
+from graphql_api.common.errors import ApiError, ApiErrorCode
 
 MAX_PAGE_SIZE = 100
 # The optimizer prefetches nested pages with this bound; ours is checked up front.

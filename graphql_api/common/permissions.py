@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql_api.errors import permission_denied, unauthenticated
+from graphql_api.common.errors import permission_denied, unauthenticated
 
 
 def require_staff(viewer: Any, *, action: str) -> None:
