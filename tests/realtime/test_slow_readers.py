@@ -16,7 +16,7 @@ from django.conf import settings
 
 from domain.catalog.services.products import stock_adjust
 from domain.events.models import ProductEvent, ProductEventType
-from graphql_api.subscriptions.streams import encode_cursor
+from graphql_api.subscriptions.cursors import encode_cursor
 from realtime import bus
 from tests.factories import make_product, make_staff
 from tests.support.closing_app import REASON as CLOSING_APP_REASON
