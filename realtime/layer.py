@@ -13,14 +13,16 @@ group -> {channel: expiry}, checked with channels 4.3.2.)
 
 from __future__ import annotations
 
+from typing import Any
+
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 
-async def group_size(group: str) -> int:
-    """How many channels have joined `group` on this process's channel layer (on Redis:
-    every process's, since they share it). A subscription joins when it starts and leaves
-    when it ends."""
-    layer = get_channel_layer()
+async def group_size(group: str, *, layer: Any = None) -> int:
+    """How many channels have joined `group` on this process's channel layer, or on
+    `layer` (on Redis: every process's, since they share it). A subscription joins when it
+    starts and leaves when it ends."""
+    layer = layer if layer is not None else get_channel_layer()
     if isinstance(layer, InMemoryChannelLayer):
         return len(layer.groups.get(group, {}))
     connection = layer.connection(layer.consistent_hash(group))
