@@ -2,8 +2,13 @@
 
 A leaf: it knows group names, message shapes and the layer, nothing of the domain or of
 GraphQL. A group send is at most once and the layer drops messages when a channel is full,
-so delivery is guaranteed by the event log (replay by cursor, and a poller that wakes this
-process's listeners with `wake_locally`), not by the layer.
+so delivery is guaranteed by the event log (replay by cursor, realtime/stream.py, and a
+poller that wakes this process's listeners with `wake_locally`, realtime/poller.py), not by
+the layer.
+
+The publishing side (`publish`, `notify`, the group names, `Stream`) is all the domain may
+use of realtime (an import-linter contract). This process's listeners are registered in
+realtime's one registry (`registry.runtime.listeners`).
 """
 
 from __future__ import annotations
