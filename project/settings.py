@@ -192,7 +192,7 @@ WS_CONNECTION_INIT_TIMEOUT = env_int("WS_CONNECTION_INIT_TIMEOUT", 60)  # second
 WS_MAX_SUBSCRIPTIONS = env_int("WS_MAX_SUBSCRIPTIONS", 20)  # per connection
 WS_MAX_PENDING_EVENTS = env_int("WS_MAX_PENDING_EVENTS", 500)  # per subscription
 # Seconds between each process's looks at the event log for events whose live message was
-# lost (graphql_api/event_streams.LogPoller); 0 turns it off.
+# lost (realtime/poller.py); 0 turns it off.
 WS_LOG_POLL_INTERVAL = env_int("WS_LOG_POLL_INTERVAL", 5)
 
 # A WebSocket client that stops reading: once this many bytes wait for it in the process

@@ -55,5 +55,7 @@ MEDIA_ROOT = VAR_DIR / "media"  # noqa: F405
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 CELERY_TASK_ALWAYS_EAGER = True
 SERVE_MEDIA = True
-WS_LOG_POLL_INTERVAL = 1  # a live message the layer loses costs a test one second, not a failure
+# Off: a live message the layer loses fails a test instead of costing it an interval. Tests
+# of the poller turn it on with the `settings` fixture.
+WS_LOG_POLL_INTERVAL = 0
 RESPONSE_CACHE_TTL = 0  # tests that need it turn it on (on_commit does not run in most)

@@ -2,8 +2,13 @@
 
 A leaf: it knows group names, message shapes and the layer, nothing of the domain or of
 GraphQL. A group send is at most once and the layer drops messages when a channel is full,
-so delivery is guaranteed by the event log (replay by cursor, and a poller that wakes this
-process's listeners with `wake_locally`), not by the layer.
+so delivery is guaranteed by the event log (replay by cursor, realtime/stream.py, and a
+poller that wakes this process's listeners with `wake_locally`, realtime/poller.py), not by
+the layer.
+
+The publishing side (`publish`, `notify`, the group names, `Stream`) is all the domain may
+use of realtime (an import-linter contract). This process's listeners are registered in
+realtime's one registry (`registry.runtime.listeners`).
 """
 
 from __future__ import annotations
@@ -13,16 +18,28 @@ import contextlib
 import json
 import time
 from collections.abc import AsyncIterator, Iterable
+from enum import StrEnum
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+
+from realtime.errors import SlowConsumer, TransportLost
+from realtime.registry import runtime
 
 MESSAGE_TYPE = "realtime.event"
 ALL_PRODUCTS_GROUP = "products"
 DEFAULT_MAX_PENDING = 500
 RECEIVE_RETRY_DELAYS = (0.1, 0.5, 1.0)  # then the listener reports the transport lost
 PUBLISH_RETRY_DELAYS = (0.05,)  # then the event waits in the backlog for the relay
+
+
+class Stream(StrEnum):
+    """The event streams: each has its own log, ids and cursors. An event's message names
+    its stream (`message["stream"]`); the value is what crosses the layer."""
+
+    PRODUCT = "product"
+    ORDER = "order"
 
 
 def product_group(product_id: int) -> str:
@@ -89,71 +106,80 @@ def raise_if_cancelled() -> None:
         raise asyncio.CancelledError
 
 
-class SlowConsumer(Exception):
-    """More events arrived than the listener consumed within its bound."""
-
-
-class TransportLost(Exception):
-    """The channel layer stopped answering (e.g. Redis went down)."""
-
-
 _WAKE: dict[str, Any] = {}
+WAKE_MESSAGE = "wake"  # a message with this key set: "read the log", not an event
 
 
 class Listener:
     """Events of the groups listened to, in arrival order, at most `max_pending` waiting.
 
-    `floor`: the listener's owner has seen everything up to this event id (it sets it after
-    each read of the log); messages at or below it are dropped on arrival."""
+    `floor`: the listener's owner has seen everything up to this event id (it says so with
+    `start_at`, then `advance_to` after each read of the log); messages at or below it are
+    dropped on arrival. `started`: the owner has taken its starting position."""
 
     def __init__(self, max_pending: int) -> None:
-        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=max_pending + 1)
         self.max_pending = max_pending
-        self.overflowed = False
-        self.lost: BaseException | None = None
-        self.heard_at: dict[int, float] = {}  # event id -> when this listener received it
-        self.floor = 0
         self.loop = asyncio.get_running_loop()
+        self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=max_pending + 1)
+        self._overflowed = False
+        self._lost: BaseException | None = None
+        self._heard_at: dict[int, float] = {}  # event id -> when this listener received it
+        self._floor = 0
+        self._started = False
+
+    @property
+    def floor(self) -> int:
+        return self._floor
+
+    @property
+    def started(self) -> bool:
+        return self._started
+
+    def start_at(self, position: int) -> None:
+        """The owner has seen everything up to `position` (its starting point)."""
+        self._floor = max(self._floor, position)
+        self._started = True
+
+    def advance_to(self, event_id: int) -> None:
+        """The owner has now seen everything up to `event_id` (the floor never goes down)."""
+        self._floor = max(self._floor, event_id)
 
     def offer(self, event: dict[str, Any]) -> None:
-        if event.get("id", 0) <= self.floor:
+        if event.get("id", 0) <= self._floor:
             return  # seen already
-        if self.queue.qsize() >= self.max_pending:
-            self.overflowed = True
+        if self._queue.qsize() >= self.max_pending:
+            self._overflowed = True
             self._wake()
             return
-        self.heard_at[event.get("id", 0)] = time.monotonic()
-        self.queue.put_nowait(event)
+        self._heard_at[event.get("id", 0)] = time.monotonic()
+        self._queue.put_nowait(event)
 
     def fail(self, error: BaseException) -> None:
-        self.lost = error
+        self._lost = error
         self._wake()
 
     def _wake(self) -> None:
-        if not self.queue.full():
-            self.queue.put_nowait(_WAKE)
+        if not self._queue.full():
+            self._queue.put_nowait(_WAKE)
 
     def _check(self) -> None:
-        if self.overflowed:
+        if self._overflowed:
             raise SlowConsumer("too many events waiting")
-        if self.lost is not None:
-            raise TransportLost(str(self.lost))
+        if self._lost is not None:
+            raise TransportLost(str(self._lost))
 
     async def next(self) -> tuple[dict[str, Any], float]:
-        """The next event and when it was received from the layer."""
+        """The next event and when it was received from the layer. Raises `SlowConsumer`
+        once more than `max_pending` waited, `TransportLost` once the layer stopped
+        answering."""
         raise_if_cancelled()
         self._check()
-        event = await self.queue.get()
+        event = await self._queue.get()
         self._check()
-        return event, self.heard_at.pop(event.get("id", 0), time.monotonic())
+        return event, self._heard_at.pop(event.get("id", 0), time.monotonic())
 
 
-# This process's listeners by group, for `wake_locally`.
-_local_listeners: dict[str, set[Listener]] = {}
-WAKE_MESSAGE = "wake"  # a message with this key set: "read the log", not an event
-
-
-def wake_locally(stream: str, newest_by_group: dict[str, int]) -> int:
+def wake_locally(stream: Stream, newest_by_group: dict[str, int]) -> int:
     """Tell this event loop's listeners of these groups that the log of `stream` holds
     events up to the given ids, unless they have seen that far: the second path for
     messages the layer lost. One message per listener, whatever the number of events.
@@ -161,7 +187,7 @@ def wake_locally(stream: str, newest_by_group: dict[str, int]) -> int:
     loop = asyncio.get_running_loop()
     newest: dict[Listener, int] = {}
     for group, event_id in newest_by_group.items():
-        for listener in _local_listeners.get(group, ()):
+        for listener in runtime.listeners_of(group):
             if listener.loop is loop and event_id > listener.floor:
                 newest[listener] = max(event_id, newest.get(listener, 0))
     for listener, event_id in newest.items():
@@ -237,16 +263,16 @@ async def listen(
 
     async with _joined(groups, handle, give_up=listener.fail):
         for group in groups:
-            _local_listeners.setdefault(group, set()).add(listener)
+            runtime.listeners.setdefault(group, set()).add(listener)
         try:
             yield listener
         finally:
             for group in groups:
-                members = _local_listeners.get(group)
+                members = runtime.listeners.get(group)
                 if members is not None:
                     members.discard(listener)
                     if not members:
-                        del _local_listeners[group]
+                        del runtime.listeners[group]
 
 
 class Notifications:

@@ -23,7 +23,7 @@ logger = logging.getLogger("domain.events")
 
 def product_event_message(event: ProductEvent) -> dict[str, Any]:
     return {
-        "stream": "product",
+        "stream": bus.Stream.PRODUCT,
         "id": event.pk,
         "type": event.type,
         "product_id": event.product_id,
@@ -37,7 +37,7 @@ def product_event_message(event: ProductEvent) -> dict[str, Any]:
 
 def order_event_message(event: OrderEvent) -> dict[str, Any]:
     return {
-        "stream": "order",
+        "stream": bus.Stream.ORDER,
         "id": event.pk,
         "type": event.type,
         "order_id": event.order_id,
@@ -48,16 +48,16 @@ def order_event_message(event: OrderEvent) -> dict[str, Any]:
     }
 
 
-_MODELS_BY_STREAM: dict[str, type[ProductEvent] | type[OrderEvent]] = {
-    "product": ProductEvent,
-    "order": OrderEvent,
+_MODELS_BY_STREAM: dict[bus.Stream, type[ProductEvent] | type[OrderEvent]] = {
+    bus.Stream.PRODUCT: ProductEvent,
+    bus.Stream.ORDER: OrderEvent,
 }
 
 
 def event_messages_since(
-    *, stream: str, after_id: int, limit: int
+    *, stream: bus.Stream, after_id: int, limit: int
 ) -> list[tuple[list[str], dict[str, Any]]]:
-    """(groups, message) of the committed events of `stream` ("product" or "order") after
+    """(groups, message) of the committed events of `stream` after
     `after_id`, oldest first, at most `limit`: what their live messages said, or would have
     said if publishing failed."""
     events = _MODELS_BY_STREAM[stream].objects.filter(id__gt=after_id).order_by("id")[:limit]

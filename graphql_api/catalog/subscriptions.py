@@ -18,18 +18,16 @@ from graphql_api.common.enums import enum_from_choices
 from graphql_api.common.errors import bad_user_input
 from graphql_api.common.nodes import decode_global_id
 from graphql_api.context import Info, viewer_of
-from graphql_api.subscriptions.streams import (
-    SharedReads,
-    db_read,
-    decode_cursor,
-    encode_cursor,
-    event_stream,
-)
+from graphql_api.subscriptions.adapter import db_read, log_reader, subscription_events
+from graphql_api.subscriptions.cursors import decode_cursor, encode_cursor
 from realtime import bus
+from realtime.bus import Stream
+from realtime.registry import runtime
+from realtime.stream import StreamSource
 
-STREAM = "product"
-# The product as of its event, shared for a second by the subscribers of that event.
-_product_reads = SharedReads(keep_for=1.0)
+STREAM = Stream.PRODUCT
+# The product as of its event, shared (for `SHARE_WINDOW`) by the subscribers of that event.
+PRODUCT_READS = "graphql_api.catalog.product_as_of_event"
 
 
 ProductEventType = enum_from_choices(DomainProductEventType, "ProductEventType")
@@ -46,7 +44,7 @@ class ProductEventPayload:
         description="The product now, as you may see it; null once deleted or hidden."
     )
     # Subscribers with the same key, document and variables get one shared execution
-    # (graphql_api/shared_events.py): the event, and who is looking.
+    # (graphql_api/execution/shared_execution.py): the event, and who is looking.
     share_key: strawberry.Private[tuple[Any, ...] | None] = None
 
 
@@ -111,7 +109,7 @@ class CatalogSubscription:
         async def build(message: dict[str, Any]) -> ProductEventPayload:
             # Visibility of a product depends only on staff or not: one read per event and
             # role in this process, shared by every subscriber.
-            product = await _product_reads.get(
+            product = await runtime.shared(PRODUCT_READS).get(
                 (message["id"], message["product_id"], staff),
                 lambda: db_read(product_get_visible)(product_id=message["product_id"], user=viewer),
             )
@@ -126,13 +124,12 @@ class CatalogSubscription:
                 share_key=(STREAM, message["id"], viewer_id, staff),
             )
 
-        async for payload in event_stream(
-            info=info,
+        source = StreamSource(
             stream=STREAM,
-            groups=groups,
-            after_id=after_id,
-            latest_id=product_event_latest_id,
-            fetch_after=fetch_after,
+            groups=tuple(groups),
+            latest_id=db_read(product_event_latest_id),
+            read_after=log_reader(fetch_after),
+            accepts=accept,
             share_key=(
                 STREAM,
                 frozenset(products),
@@ -140,7 +137,6 @@ class CatalogSubscription:
                 frozenset(wanted),
                 staff,
             ),
-            accept=accept,
-            build=build,
-        ):
+        )
+        async for payload in subscription_events(info, source, after_id=after_id, build=build):
             yield payload

@@ -62,10 +62,6 @@ def bad_user_input(message: str) -> ApiError:
 _REQUEST_REFUSALS = (CannotGetOperationTypeError, InvalidOperationTypeError, MissingQueryError)
 
 
-class InvalidCursor(ValueError):
-    """A cursor that does not decode to a position in this list."""
-
-
 def _code_for(error: GraphQLError) -> tuple[ApiErrorCode, str | None]:
     """The code for an error without one, and a replacement message (None keeps it)."""
     original = error.original_error
@@ -73,7 +69,7 @@ def _code_for(error: GraphQLError) -> tuple[ApiErrorCode, str | None]:
         if error.message.startswith("Syntax Error"):
             return ApiErrorCode.GRAPHQL_PARSE_FAILED, None
         return ApiErrorCode.GRAPHQL_VALIDATION_FAILED, None
-    if isinstance(original, InvalidCursor) or str(original) == "Invalid cursor":
+    if str(original) == "Invalid cursor":
         return ApiErrorCode.INVALID_CURSOR, "The cursor is malformed or not from this list."
     if isinstance(original, GraphQLError):  # e.g. a variable that does not fit its type
         return ApiErrorCode.BAD_USER_INPUT, None

@@ -12,6 +12,19 @@ viewer may see (`revealed_user_ids`) never shares.
 
 Only results without errors are handed on: a subscriber whose shared result holds errors
 executes for itself, so no error object (with its path and extensions) is ever shared.
+
+Library internals relied on (checked with strawberry-graphql 0.341.2, graphql-core 3.3.2):
+- `strawberry.schema.schema.StrawberryGraphQLCoreExecutionContext`: strawberry's executor
+  class (not public API), subclassed to share an execution.
+- `graphql.execution.executor.Executor.execute_operation`: overridden; the one place
+  where an operation's execution starts, for subscription events too.
+- `graphql.execution.executor.Executor.is_awaitable`: tells whether the result of our own
+  `execute_operation` must be awaited.
+- `graphql.execution.values.VariableValues.coerced`: graphql-core 3.3's coerced variables
+  (the executor's `variable_values` is a `VariableValues`, no longer a dict), compared to
+  decide whether two subscribers sent the same variables.
+The executor's instance attributes `operation`, `root_value` and `context_value` are read
+as well (set by graphql-core's constructor; not importable, so not listed above).
 """
 
 from __future__ import annotations
@@ -21,11 +34,17 @@ from typing import Any
 
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from graphql_api.subscriptions.streams import SharedReads
+from realtime.registry import runtime
+from realtime.single_flight import SingleFlight
 
 # Subscribers of one event reach their execution one after another over the fan-out
-# (hundreds of ms for a thousand): keep each result that long, unless it holds errors.
-_results = SharedReads(keep_for=1.0, keep_when=lambda result: not result.errors)
+# (hundreds of ms for a thousand): each result is kept that long (`SHARE_WINDOW`), unless
+# it holds errors.
+SHARED_RESULTS = "graphql_api.execution.event_results"
+
+
+def _results() -> SingleFlight:
+    return runtime.shared(SHARED_RESULTS, keep_when=lambda result: not result.errors)
 
 
 _PLAIN = (str, int, float, bool, type(None), enum.Enum)
@@ -96,7 +115,7 @@ class SharedEventExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return result
 
         try:
-            result = await _results.get(key, execute)
+            result = await _results().get(key, execute)
         except _NotShareable:
             return own[0] if own else await self._own(serially)
         if result.errors and not own:

@@ -16,10 +16,13 @@ from graphql_api.common.enums import enum_from_choices
 from graphql_api.common.errors import unauthenticated
 from graphql_api.context import Info, viewer_of
 from graphql_api.orders.types import OrderType
-from graphql_api.subscriptions.streams import db_read, decode_cursor, encode_cursor, event_stream
+from graphql_api.subscriptions.adapter import db_read, log_reader, subscription_events
+from graphql_api.subscriptions.cursors import decode_cursor, encode_cursor
 from realtime import bus
+from realtime.bus import Stream
+from realtime.stream import StreamSource
 
-STREAM = "order"
+STREAM = Stream.ORDER
 
 
 OrderEventType = enum_from_choices(DomainOrderEventType, "OrderEventType")
@@ -63,15 +66,13 @@ class OrderSubscription:
                 order=order,  # type: ignore[arg-type]
             )
 
-        async for payload in event_stream(
-            info=info,
+        source = StreamSource(
             stream=STREAM,
-            groups=[bus.user_orders_group(viewer.pk)],
-            after_id=after_id,
-            latest_id=order_event_latest_id,
-            fetch_after=fetch_after,
+            groups=(bus.user_orders_group(viewer.pk),),
+            latest_id=db_read(order_event_latest_id),
+            read_after=log_reader(fetch_after),
+            accepts=accept,
             share_key=(STREAM, viewer.pk),
-            accept=accept,
-            build=build,
-        ):
+        )
+        async for payload in subscription_events(info, source, after_id=after_id, build=build):
             yield payload

@@ -15,7 +15,8 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import pytest
-import redis
+from asgiref.sync import async_to_sync
+from channels_redis.core import RedisChannelLayer
 from django.conf import settings
 from gql import Client, gql
 from gql.transport.websockets import WebsocketsTransport
@@ -24,6 +25,7 @@ from domain.accounts.models import User
 from domain.accounts.tokens import access_token_encode
 from domain.events.models import ProductEvent
 from realtime import bus
+from realtime.layer import group_size
 from tests.factories import make_product, make_user
 from tests.support.daphne import (
     daphne_env_on_test_services,
@@ -55,9 +57,8 @@ def _token(base_url: str, email: str) -> str:
 
 def _listeners(redis_url: str, group: str) -> int:
     """How many channels have joined `group` on the servers' channel layer."""
-    prefix = os.environ["CHANNEL_LAYER_PREFIX"]
-    with redis.Redis.from_url(redis_url) as client:
-        return client.zcard(f"{prefix}:group:{group}")
+    layer = RedisChannelLayer(hosts=[redis_url], prefix=os.environ["CHANNEL_LAYER_PREFIX"])
+    return async_to_sync(group_size)(group, layer=layer)
 
 
 async def _until_listening(redis_url: str, group: str, before: int) -> None:

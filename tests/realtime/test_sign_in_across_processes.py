@@ -6,19 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import time
 from typing import Any
 
 import pytest
-import redis
-from django.conf import settings
+from asgiref.sync import async_to_sync
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from graphql_api.websocket.sign_in_watch import SIGNED_OUT_REASON
 from realtime import bus
+from realtime.layer import group_size
 from tests.factories import make_user
 from tests.support.daphne import daphne_env_on_test_services, post_graphql, running_daphne
 
@@ -30,8 +29,7 @@ PROTOCOLS = ("graphql-transport-ws", "graphql-ws")
 
 def _members(group: str) -> int:
     """How many channels have joined `group` on the servers' channel layer."""
-    with redis.Redis.from_url(settings.REDIS_URL) as client:
-        return client.zcard(f"{os.environ['CHANNEL_LAYER_PREFIX']}:group:{group}")
+    return async_to_sync(group_size)(group)  # this process's layer: the servers' Redis
 
 
 async def _signed_in_socket(ws_url: str, protocol: str, token: str) -> ClientConnection:

@@ -5,19 +5,18 @@ client that reads keeps its connection; the paused one resumes by cursor, missin
 from __future__ import annotations
 
 import base64
-import os
 import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-import redis
-from django.conf import settings
+from asgiref.sync import async_to_sync
 
 from domain.catalog.services.products import stock_adjust
 from domain.events.models import ProductEvent, ProductEventType
-from graphql_api.subscriptions.streams import encode_cursor
+from graphql_api.subscriptions.cursors import encode_cursor
 from realtime import bus
+from realtime.layer import group_size
 from tests.factories import make_product, make_staff
 from tests.support.closing_app import REASON as CLOSING_APP_REASON
 from tests.support.daphne import daphne_env_on_test_services, running_daphne
@@ -47,9 +46,7 @@ MAX_EVENTS = 600  # published at most, waiting for the paused reader to be close
 def _listeners(group: str) -> int:
     """How many channels have joined `group` on the servers' channel layer: a subscription
     joins when it starts and leaves when it ends."""
-    prefix = os.environ["CHANNEL_LAYER_PREFIX"]
-    with redis.Redis.from_url(settings.REDIS_URL) as client:
-        return client.zcard(f"{prefix}:group:{group}")
+    return async_to_sync(group_size)(group)  # this process's layer: the servers' Redis
 
 
 def _until(condition: Callable[[], bool], what: str, deadline: float = 30.0) -> None:

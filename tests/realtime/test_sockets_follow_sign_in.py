@@ -57,7 +57,6 @@ async def _served(socket: Any, protocol: str, user: User) -> bool:
                 "payload": {"query": REALTIME, "operationName": "OnMyOrderUpdates"},
             }
         )
-    await socket.nothing_within(0.2)
     product = await sync_to_async(make_product)(stock=5)
     order = await sync_to_async(orders.order_place)(
         actor=user, lines=[orders.OrderLineRequest(product.pk, 1)]

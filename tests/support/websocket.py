@@ -1,6 +1,6 @@
 """WebSocket clients for tests: Channels' in-process communicator speaking
-graphql-transport-ws. Its fixtures (`open_ws`, `ws_application`) are registered for the
-whole suite by tests/conftest.py."""
+graphql-transport-ws. Its fixtures (`open_ws`, `ws_application`, and the autouse
+`_fresh_realtime_runtime`) are registered for the whole suite by tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -8,40 +8,33 @@ import asyncio
 import contextlib
 import itertools
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from channels.layers import InMemoryChannelLayer, get_channel_layer
 from channels.testing import WebsocketCommunicator
+
+from realtime.registry import runtime
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
 _ids = itertools.count(1)
 
 
-async def group_size(group: str) -> int:
-    """How many channels have joined `group` on this process's channel layer."""
-    layer = get_channel_layer()
-    if isinstance(layer, InMemoryChannelLayer):
-        return len(layer.groups.get(group, {}))
-    connection = layer.connection(layer.consistent_hash(group))
-    return await connection.zcard(layer._group_key(group))
+def _started_listeners(group: str) -> int:
+    return sum(1 for listener in runtime.listeners_of(group) if listener.started)
 
 
 @contextlib.asynccontextmanager
 async def joining(group: str, timeout: float = 10) -> AsyncIterator[None]:
-    """Wait, after the block, until one more subscription has joined `group`.
-
-    A subscription joins its groups, then at once asks the thread for database work for
-    its starting position; a change made through that thread after the caller's next
-    pause (`nothing_within`) is queued behind that read, so the subscription sees it as
-    live, however long the subscription took to start."""
-    before = await group_size(group)
+    """Wait, after the block, until one more subscription of this process listens to
+    `group` and has taken its starting position: every change committed from then on
+    reaches it (replayed or live), however long it took to start."""
+    before = _started_listeners(group)
     yield
     deadline = time.monotonic() + timeout
-    while await group_size(group) <= before:
-        assert time.monotonic() < deadline, f"no subscription joined {group}"
+    while _started_listeners(group) <= before:
+        assert time.monotonic() < deadline, f"no subscription started on {group}"
         await asyncio.sleep(0.01)
 
 
@@ -76,10 +69,21 @@ class GraphQLWebSocket:
         return message["payload"]
 
     async def nothing_within(self, seconds: float) -> bool:
+        """Nothing arrives for `seconds`. Prefer waiting for a later, known message: a
+        message that should not come may come after the pause."""
         return await self.communicator.receive_nothing(timeout=seconds)
 
     async def close(self) -> None:
         await self.communicator.disconnect()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_realtime_runtime() -> Iterator[None]:
+    """realtime's process-wide state starts empty in every test (each runs in its own
+    event loop; what a failed test left behind must not reach the next)."""
+    runtime.reset()
+    yield
+    runtime.reset()
 
 
 @pytest.fixture
