@@ -129,7 +129,7 @@ class ProductAdmin(admin.ModelAdmin):
             changes = {f: data[f] for f in form.changed_data if f in PRODUCT_FIELDS}
             if "category" in form.changed_data:
                 changes["category_id"] = data["category"].pk
-            product = services.product_update(actor=request.user, product=obj, **changes)
+            product = services.product_update(actor=request.user, product_id=obj.pk, **changes)
         else:
             product = services.product_create(
                 actor=request.user,
@@ -139,11 +139,11 @@ class ProductAdmin(admin.ModelAdmin):
         obj.pk = product.pk
 
     def delete_model(self, request: HttpRequest, obj: Product) -> None:
-        services.product_delete(actor=request.user, product=obj)
+        services.product_delete(actor=request.user, product_id=obj.pk)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
         for product in queryset.filter(deleted_at__isnull=True):
-            services.product_delete(actor=request.user, product=product)
+            services.product_delete(actor=request.user, product_id=product.pk)
 
 
 @admin.register(ProductImage)
@@ -166,7 +166,7 @@ class ProductImageAdmin(CatalogChangeAdmin):
         try:
             image = services.product_image_add(
                 actor=request.user,
-                product=form.cleaned_data["product"],
+                product_id=form.cleaned_data["product"].pk,
                 upload=form.cleaned_data["image"],
                 alt_text=form.cleaned_data["alt_text"],
             )

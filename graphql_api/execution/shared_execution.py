@@ -21,6 +21,7 @@ from typing import Any
 
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from domain.common.permissions import is_staff
 from graphql_api.subscriptions.streams import SharedReads
 
 # Subscribers of one event reach their execution one after another over the fan-out
@@ -62,7 +63,7 @@ def _viewer_key(context: Any) -> tuple[Any, bool] | None:
     viewer = getattr(context, "viewer", None)
     if viewer is None or not viewer.is_authenticated:
         return (None, False)
-    return (viewer.pk, bool(viewer.is_staff))
+    return (viewer.pk, is_staff(viewer))
 
 
 class _NotShareable(Exception):

@@ -31,7 +31,7 @@ async def test_a_price_change_reaches_a_subscriber(open_ws):
         )
     await socket.nothing_within(0.3)
     await sync_to_async(services.product_update)(
-        actor=staff, product=product, price=Decimal("12.00")
+        actor=staff, product_id=product.pk, price=Decimal("12.00")
     )
     first = await socket.next_data()
     second = await socket.next_data()

@@ -10,8 +10,8 @@ from PIL import Image, UnidentifiedImageError
 
 from domain.catalog.error_codes import CatalogErrorCode
 from domain.catalog.models import Product, ProductImage
+from domain.catalog.services.products import product_for_staff_write
 from domain.common.error_codes import CommonErrorCode, field_error
-from domain.common.permissions import require_staff
 from domain.common.read_version import catalog_change_record
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
@@ -45,9 +45,9 @@ def _image_format(upload: Any) -> str:
 
 
 def product_image_add(
-    *, actor: Any, product: Product, upload: Any, alt_text: str | None = None
+    *, actor: Any, product_id: int, upload: Any, alt_text: str | None = None
 ) -> ProductImage:
-    require_staff(actor)
+    product = product_for_staff_write(actor=actor, product_id=product_id)
     if upload.size > MAX_IMAGE_BYTES:
         raise field_error("file", "The file is larger than 5 MB.", CatalogErrorCode.FILE_TOO_LARGE)
     if len(alt_text or "") > 255:

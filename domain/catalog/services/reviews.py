@@ -87,7 +87,7 @@ def _owned_review(*, actor: Any, review_id: int, staff_may: bool) -> Review:
             ).exists()
         ):
             raise input_error("This is not your review.", CommonErrorCode.PERMISSION_DENIED)
-        raise field_error("id", "No such review.", CommonErrorCode.NOT_FOUND)
+        raise field_error("review_id", "No such review.", CommonErrorCode.NOT_FOUND)
     return review
 
 
@@ -112,7 +112,7 @@ def review_update(
         # update (a plain save would insert the row back).
         review = Review.objects.select_for_update().filter(pk=review.pk).first()
         if review is None:
-            raise field_error("id", "No such review.", CommonErrorCode.NOT_FOUND)
+            raise field_error("review_id", "No such review.", CommonErrorCode.NOT_FOUND)
         changed = [field for field, value in cleaned.items() if getattr(review, field) != value]
         if not changed:
             return review
@@ -144,7 +144,7 @@ def review_delete(*, actor: Any, review_id: int) -> int:
     with transaction.atomic():
         product = Product.all_objects.select_for_update().filter(pk=review.product_id).first()
         if not Review.objects.filter(pk=review.pk).delete()[0]:
-            raise field_error("id", "No such review.", CommonErrorCode.NOT_FOUND)
+            raise field_error("review_id", "No such review.", CommonErrorCode.NOT_FOUND)
         _ratings_changed(product)
     return review_id
 
