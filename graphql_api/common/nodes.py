@@ -29,12 +29,14 @@ def global_id_node_pk(value: Any, *, type_name: str | None = None) -> int:
     WrongGlobalIdType when (with `type_name`) it names another type."""
     try:
         global_id = value if isinstance(value, relay.GlobalID) else relay.GlobalID.from_id(value)
-        pk = int(global_id.node_id)
     except (ValueError, TypeError, relay.GlobalIDValueError):
         raise MalformedGlobalId(value) from None
     if type_name is not None and global_id.type_name != type_name:
         raise WrongGlobalIdType(value)
-    return pk
+    try:
+        return int(global_id.node_id)
+    except (ValueError, TypeError):
+        raise MalformedGlobalId(value) from None
 
 
 def decode_global_id(value: Any, *, type_name: str | None = None) -> int | None:
