@@ -30,7 +30,3 @@ def user_restrict_to_visible(queryset: QuerySet[User], *, viewer: Any) -> QueryS
     if is_signed_in(viewer):
         visible |= Q(pk=viewer.pk)
     return queryset.filter(visible)
-
-
-def user_list_visible_to(*, viewer: Any) -> QuerySet[User]:
-    return user_restrict_to_visible(User.objects.all(), viewer=viewer)

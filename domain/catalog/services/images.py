@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Max
 from PIL import Image, UnidentifiedImageError
 
@@ -12,7 +11,7 @@ from domain.catalog.error_codes import CatalogErrorCode
 from domain.catalog.models import Product, ProductImage
 from domain.catalog.services.products import product_for_staff_write
 from domain.common.error_codes import CommonErrorCode, field_error
-from domain.common.read_version import catalog_change_record
+from domain.common.read_version import catalog_write
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_IMAGES_PER_PRODUCT = 20
@@ -54,7 +53,7 @@ def product_image_add(
         raise field_error("alt_text", "At most 255 characters.", CommonErrorCode.INVALID)
     image_format = _image_format(upload)
     upload.name = f"upload.{ALLOWED_FORMATS[image_format]}"  # never the client's name
-    with transaction.atomic():
+    with catalog_write() as write:
         locked = Product.objects.select_for_update().filter(pk=product.pk).first()
         if locked is None:
             raise field_error("product_id", "No such product.", CommonErrorCode.NOT_FOUND)
@@ -69,5 +68,5 @@ def product_image_add(
         )
         image.image.save(upload.name, upload, save=False)
         image.save()
-        catalog_change_record(was_public=locked.is_public, is_public=locked.is_public)
+        write.changed(was_public=locked.is_public, is_public=locked.is_public)
     return image

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import F
 from django.utils import timezone
 
@@ -23,6 +23,7 @@ from domain.catalog.validation import (
 from domain.common.currencies import DEFAULT_CURRENCY
 from domain.common.error_codes import CommonErrorCode, field_error
 from domain.common.permissions import require_staff
+from domain.common.read_version import catalog_write
 from domain.events.models import ProductEventType
 from domain.events.services import product_event_record
 
@@ -79,7 +80,7 @@ def product_create(
         errors.add("slug", f"A product with the slug {slug!r} exists.", CommonErrorCode.UNIQUE)
     errors.raise_if_any()
     try:
-        with transaction.atomic():
+        with catalog_write():
             product = Product.objects.create(
                 name=name,
                 slug=slug,
@@ -130,7 +131,7 @@ def product_update(*, actor: Any, product_id: int, **changes: Any) -> Product:
         errors.add("slug", f"A product with the slug {slug!r} exists.", CommonErrorCode.UNIQUE)
     errors.raise_if_any()
     try:
-        with transaction.atomic():
+        with catalog_write() as write:
             locked = Product.objects.select_for_update().get(pk=product.pk)
             was_public = locked.is_published
             previous_category_id = locked.category_id
@@ -148,6 +149,8 @@ def product_update(*, actor: Any, product_id: int, **changes: Any) -> Product:
                     was_public=was_public,
                     previous_category_id=previous_category_id,
                 )
+            else:
+                write.unchanged()
     except IntegrityError:
         raise _slug_error(slug) from None
     return locked
@@ -181,7 +184,7 @@ def _record_update_events(
 def product_delete(*, actor: Any, product_id: int) -> int:
     """Soft delete: the product leaves the catalog; order lines keep pointing at it."""
     product = product_for_staff_write(actor=actor, product_id=product_id)
-    with transaction.atomic():
+    with catalog_write():
         locked = Product.objects.select_for_update().filter(pk=product.pk).first()
         if locked is None:  # deleted meanwhile
             raise field_error("product_id", "No such product.", CommonErrorCode.NOT_FOUND)
@@ -210,7 +213,7 @@ def stock_adjust(*, actor: Any, product_id: int, delta: int) -> Product:
         if current is None:
             raise field_error("product_id", "No such product.", CommonErrorCode.NOT_FOUND)
         return current
-    with transaction.atomic():
+    with catalog_write():
         updated = Product.objects.filter(pk=product.pk, stock__gte=-delta).update(
             stock=F("stock") + delta, updated_at=timezone.now()
         )
