@@ -152,7 +152,7 @@ async def sustained_rate(subscribers: list[Subscriber], product_pk: int) -> floa
         started = time.time()
         for n in range(total):
             price += 1
-            await change(actor=staff, product=product, price=Decimal(price))
+            await change(actor=staff, product_id=product.pk, price=Decimal(price))
             await asyncio.sleep(max(0.0, started + (n + 1) / rate - time.time()))
         late = time.time() - started - 3
         await asyncio.sleep(1.0)

@@ -151,7 +151,7 @@ def run_once(args: argparse.Namespace, bound: str, env: dict[str, str]) -> dict[
     product = Product.objects.filter(is_published=True, deleted_at__isnull=True).order_by("id")[0]
     product = product_update(
         actor=staff,
-        product=product,
+        product_id=product.pk,
         description="A long description. " * (args.description_bytes // 20),
     )
     product_gid = base64.b64encode(f"Product:{product.pk}".encode()).decode()
@@ -220,7 +220,7 @@ def run_once(args: argparse.Namespace, bound: str, env: dict[str, str]) -> dict[
             if now - start >= args.duration + args.settle:
                 break
             if now - start < args.duration and published < (now - start) * args.rate:
-                stock_adjust(actor=staff, product=product, delta=delta)
+                stock_adjust(actor=staff, product_id=product.pk, delta=delta)
                 delta = -delta
                 published += 1
             else:

@@ -8,14 +8,14 @@ from django.db.models import Q, QuerySet
 
 from domain.accounts.models import User
 from domain.catalog.selectors import review_list_visible_to
-from domain.common.permissions import is_staff
+from domain.common.permissions import is_signed_in, is_staff
 
 
 def user_private_fields_visible(*, viewer: Any, subject: Any) -> bool:
     """A user's email, staff flag, favourites and orders are seen by that user and by staff."""
-    if viewer is None or not viewer.is_authenticated:
-        return False
-    return bool(viewer.is_staff or viewer.pk == subject.pk)
+    if is_staff(viewer):
+        return True
+    return is_signed_in(viewer) and viewer.pk == subject.pk
 
 
 def user_restrict_to_visible(queryset: QuerySet[User], *, viewer: Any) -> QuerySet[User]:
@@ -27,10 +27,6 @@ def user_restrict_to_visible(queryset: QuerySet[User], *, viewer: Any) -> QueryS
     if is_staff(viewer):
         return queryset
     visible = Q(pk__in=review_list_visible_to(user=viewer).values("author_id"))
-    if viewer is not None and viewer.is_authenticated:
+    if is_signed_in(viewer):
         visible |= Q(pk=viewer.pk)
     return queryset.filter(visible)
-
-
-def user_list_visible_to(*, viewer: Any) -> QuerySet[User]:
-    return user_restrict_to_visible(User.objects.all(), viewer=viewer)

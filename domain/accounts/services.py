@@ -30,7 +30,7 @@ from domain.catalog.models import Product, Review
 from domain.catalog.rating_stats import product_rating_stats_refresh
 from domain.common.error_codes import CommonErrorCode, field_error, input_error
 from domain.common.permissions import require_staff
-from domain.common.read_version import catalog_changed
+from domain.common.read_version import catalog_write
 from domain.events.models import ProductEventType
 from domain.events.services import product_event_record
 
@@ -285,7 +285,7 @@ def user_update(*, actor: Any, user: User, **changes: Any) -> User:
         raise TypeError(f"not editable here: {sorted(unknown)}")
     if "email" in changes:
         changes["email"] = normalize_email_address(changes["email"])
-    with transaction.atomic():
+    with catalog_write() as write:  # the display name is part of the public catalog
         before = _lock_owner(user.pk)
         if before is None:
             raise field_error("user_id", "No such user.", CommonErrorCode.NOT_FOUND)
@@ -296,7 +296,9 @@ def user_update(*, actor: Any, user: User, **changes: Any) -> User:
         if (user.is_active, user.is_staff) != (before.is_active, before.is_staff):
             sign_in_changed_on_commit(user_id=user.pk)
         if user.display_name != before.display_name:
-            catalog_changed()  # shown to everyone beside the user's reviews
+            write.changed(was_public=True, is_public=True)  # shown beside the user's reviews
+        else:
+            write.unchanged()
     return user
 
 

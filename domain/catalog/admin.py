@@ -7,13 +7,12 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from domain.catalog import services
 from domain.catalog.models import Category, Favorite, Product, ProductImage, Review
-from domain.common.read_version import catalog_change_record
+from domain.common.read_version import catalog_write
 
 PRODUCT_FIELDS = ("name", "slug", "description", "price", "currency", "stock", "is_published")
 
@@ -33,23 +32,25 @@ class CatalogChangeAdmin(admin.ModelAdmin):
         return True
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        with transaction.atomic():
+        with catalog_write() as write:
             super().save_model(request, obj, form, change)
             if not change or form.has_changed():
                 public = self.is_public(obj)
-                catalog_change_record(was_public=public, is_public=public)
+                write.changed(was_public=public, is_public=public)
+            else:
+                write.unchanged()
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        with transaction.atomic():
+        with catalog_write() as write:
             public = self.is_public(obj)
             super().delete_model(request, obj)
-            catalog_change_record(was_public=public, is_public=public)
+            write.changed(was_public=public, is_public=public)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        with transaction.atomic():
+        with catalog_write() as write:
             public = any(self.is_public(obj) for obj in queryset)
             super().delete_queryset(request, queryset)
-            catalog_change_record(was_public=public, is_public=public)
+            write.changed(was_public=public, is_public=public)
 
 
 @admin.register(Category)
@@ -129,7 +130,7 @@ class ProductAdmin(admin.ModelAdmin):
             changes = {f: data[f] for f in form.changed_data if f in PRODUCT_FIELDS}
             if "category" in form.changed_data:
                 changes["category_id"] = data["category"].pk
-            product = services.product_update(actor=request.user, product=obj, **changes)
+            product = services.product_update(actor=request.user, product_id=obj.pk, **changes)
         else:
             product = services.product_create(
                 actor=request.user,
@@ -139,11 +140,11 @@ class ProductAdmin(admin.ModelAdmin):
         obj.pk = product.pk
 
     def delete_model(self, request: HttpRequest, obj: Product) -> None:
-        services.product_delete(actor=request.user, product=obj)
+        services.product_delete(actor=request.user, product_id=obj.pk)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
         for product in queryset.filter(deleted_at__isnull=True):
-            services.product_delete(actor=request.user, product=product)
+            services.product_delete(actor=request.user, product_id=product.pk)
 
 
 @admin.register(ProductImage)
@@ -166,7 +167,7 @@ class ProductImageAdmin(CatalogChangeAdmin):
         try:
             image = services.product_image_add(
                 actor=request.user,
-                product=form.cleaned_data["product"],
+                product_id=form.cleaned_data["product"].pk,
                 upload=form.cleaned_data["image"],
                 alt_text=form.cleaned_data["alt_text"],
             )

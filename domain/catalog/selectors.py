@@ -15,25 +15,23 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from domain.catalog.models import Category, Favorite, Product, ProductImage, Review
-
-
-def _is_staff(user: Any) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_staff)
+from domain.common.permissions import is_signed_in, is_staff, require_staff
 
 
 def product_restrict_to_visible(queryset: QuerySet[Product], *, user: Any) -> QuerySet[Product]:
     """Narrow any product queryset to what `user` may see."""
     queryset = queryset.filter(deleted_at__isnull=True)
-    if _is_staff(user):
+    if is_staff(user):
         return queryset
     return queryset.filter(is_published=True)
 
 
 def product_list_visible_to(*, user: Any, include_unpublished: bool = False) -> QuerySet[Product]:
-    """The storefront list: published products; staff may add unpublished ones.
-
-    Callers check that only staff pass `include_unpublished`."""
-    if include_unpublished and _is_staff(user):
+    """The storefront list: published products; staff may add unpublished ones. Anyone
+    else asking for them is refused (ValidationError UNAUTHENTICATED or PERMISSION_DENIED),
+    not quietly given the published ones."""
+    if include_unpublished:
+        require_staff(user, action="list unpublished products")
         return Product.objects.all()
     return Product.objects.published()
 
@@ -53,7 +51,7 @@ def product_list_favorited_by(*, owner: Any, viewer: Any) -> QuerySet[Product]:
 
 def product_ids_favorited(*, user: Any, product_ids: Iterable[int]) -> set[int]:
     """Which of these products `user` has favourited (none for anonymous users)."""
-    if user is None or not user.is_authenticated:
+    if not is_signed_in(user):
         return set()
     return set(
         Favorite.objects.filter(user=user, product_id__in=list(product_ids)).values_list(
@@ -72,10 +70,15 @@ def product_images_by_product(*, product_ids: Iterable[int]) -> dict[int, list[P
     return images
 
 
+def review_restrict_to_visible(queryset: QuerySet[Review], *, user: Any) -> QuerySet[Review]:
+    """Narrow any review queryset to the reviews of products `user` may see."""
+    visible = product_restrict_to_visible(Product.objects.all(), user=user)
+    return queryset.filter(product__in=visible.values("pk"))
+
+
 def review_list_visible_to(*, user: Any) -> QuerySet[Review]:
     """Reviews of products `user` may see."""
-    visible = product_restrict_to_visible(Product.objects.all(), user=user)
-    return Review.objects.filter(product__in=visible.values("pk"))
+    return review_restrict_to_visible(Review.objects.all(), user=user)
 
 
 def category_list() -> QuerySet[Category]:
@@ -128,13 +131,11 @@ def product_is_visible_to(product: Product, *, user: Any) -> bool:
     """The visibility rule for one loaded product (same rule as the querysets above)."""
     if product.deleted_at is not None:
         return False
-    return product.is_published or _is_staff(user)
+    return product.is_published or is_staff(user)
 
 
-def product_get_for_staff(*, product_id: int | None) -> Product | None:
+def product_get_for_staff(*, product_id: int) -> Product | None:
     """Any product that is not deleted, published or not (staff write paths)."""
-    if product_id is None:
-        return None
     return Product.objects.filter(pk=product_id).first()
 
 

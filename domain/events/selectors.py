@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
+from domain.common.permissions import is_staff
 from domain.events.models import OrderEvent, ProductEvent
 
 MAX_REPLAY = 10_000
@@ -20,6 +21,24 @@ def _capped(events: list) -> list:
     if len(events) > MAX_REPLAY:
         raise ReplayTooLong(f"more than {MAX_REPLAY} events to replay")
     return events
+
+
+# Who may receive a product event: staff every one; anyone else only the public ones (the
+# product was published before or after the change, see ProductEvent.is_public). The rule,
+# in Python for live messages and in SQL for replays, side by side so they cannot drift
+# (tests/domain/events/test_event_visibility.py checks that they agree).
+
+
+def product_event_visible_to(*, is_public: bool, viewer: Any) -> bool:
+    """Whether `viewer` may receive an event whose row (or live message) says `is_public`."""
+    return is_public or is_staff(viewer)
+
+
+def product_event_restrict_to_visible(
+    events: QuerySet[ProductEvent], *, viewer: Any
+) -> QuerySet[ProductEvent]:
+    """`product_event_visible_to` as a filter of event rows."""
+    return events if is_staff(viewer) else events.filter(is_public=True)
 
 
 def product_events_after(
@@ -41,8 +60,7 @@ def product_events_after(
         )
     if types:
         events = events.filter(type__in=types)
-    if not (viewer is not None and viewer.is_authenticated and viewer.is_staff):
-        events = events.filter(is_public=True)
+    events = product_event_restrict_to_visible(events, viewer=viewer)
     return _capped(list(events.order_by("id")[: MAX_REPLAY + 1]))
 
 

@@ -39,8 +39,9 @@ def product_event_record(
     """`was_public`: whether customers could see the product just before (for UNPUBLISHED
     and DELETED they then learn that it went away); not given, the same as now.
 
-    Every event is a change, so this is where product writes move the catalog's read
-    version: when anonymous readers could see the product before or after."""
+    Every event is a change, so this is where product writes note it for the catalog's
+    read version (domain/common/read_version.py): it moves when anonymous readers could
+    see the product before or after."""
     public_now = product.is_public
     _take_event_order_lock()
     event = ProductEvent.objects.create(

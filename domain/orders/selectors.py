@@ -6,20 +6,21 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from domain.common.permissions import is_signed_in, is_staff
 from domain.orders.models import Order
 
 
 def order_restrict_to_visible(queryset: QuerySet[Order], *, user: Any) -> QuerySet[Order]:
-    if user is None or not user.is_authenticated:
-        return queryset.none()
-    if user.is_staff:
+    if is_staff(user):
         return queryset
+    if not is_signed_in(user):
+        return queryset.none()
     return queryset.filter(customer=user)
 
 
 def order_list_of_customer(*, customer: Any) -> QuerySet[Order]:
     """The orders `customer` placed, newest first."""
-    if customer is None or not customer.is_authenticated:
+    if not is_signed_in(customer):
         return Order.objects.none()
     return Order.objects.filter(customer=customer)
 

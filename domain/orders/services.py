@@ -32,7 +32,7 @@ _NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 @dataclass(frozen=True)
 class OrderLineRequest:
-    product_id: int | None  # None: the client's ID did not decode to a product
+    product_id: int
     quantity: int
 
 
@@ -55,7 +55,7 @@ def _merged_lines(lines: list[OrderLineRequest]) -> OrderedDict[int, tuple[int, 
     errors: dict[str, list[Any]] = {}
     merged: OrderedDict[int, tuple[int, int]] = OrderedDict()
     for index, line in enumerate(lines):
-        if line.product_id is None:
+        if line.product_id < 1:  # a key no product can have
             errors.setdefault(f"lines.{index}.product_id", []).append(
                 _error("No such product.", OrderErrorCode.PRODUCT_UNAVAILABLE)
             )
@@ -189,7 +189,7 @@ def order_cancel(*, actor: Any, order_id: int) -> Order:
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(pk=order_id).first()
         if order is None or not (order.customer_id == actor.pk or is_staff(actor)):
-            raise field_error("id", "No such order.", CommonErrorCode.NOT_FOUND)
+            raise field_error("order_id", "No such order.", CommonErrorCode.NOT_FOUND)
         if order.status not in CANCELLABLE:
             raise input_error(
                 f"A {order.status.lower()} order cannot be cancelled.",

@@ -1,4 +1,7 @@
-"""ProductFilter: the storefront's filters, each translated to the domain's rules."""
+"""ProductFilter: the storefront's filters. Each turns its GraphQL value into plain values
+(global IDs decoded here) and asks domain/catalog/product_filters.py for the condition;
+the domain's refusals become BAD_USER_INPUT or UNAUTHENTICATED errors worded for the
+argument."""
 
 from __future__ import annotations
 
@@ -7,13 +10,16 @@ from typing import Any
 
 import strawberry
 import strawberry_django
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from strawberry import relay
 
-from domain.catalog import selectors
-from domain.catalog.models import Category, Product
+from domain.catalog import product_filters
+from domain.catalog.models import Product
 from domain.catalog.search import product_search
-from graphql_api.common.errors import ApiError, ApiErrorCode, unauthenticated
+from graphql_api.common.errors import bad_user_input
+from graphql_api.common.nodes import MalformedGlobalId, WrongGlobalIdType, global_id_node_pk
+from graphql_api.common.permissions import api_error_from
 from graphql_api.context import Info, viewer_of
 
 
@@ -39,40 +45,41 @@ class ProductFilter:
 
     @strawberry_django.filter_field(description="True: stock above 0; false: out of stock.")
     def in_stock(self, queryset: QuerySet[Product], value: bool, prefix: str) -> Q:
-        return Q(**{f"{prefix}stock__gt": 0}) if value else Q(**{f"{prefix}stock": 0})
+        return product_filters.product_condition_in_stock(in_stock=value, prefix=prefix)
 
     @strawberry_django.filter_field(description="A category's global ID; includes descendants.")
     def category_id(self, queryset: QuerySet[Product], value: relay.GlobalID, prefix: str) -> Q:
-        if value.type_name != "Category":
-            raise ApiError(ApiErrorCode.BAD_USER_INPUT, "`categoryId` is not a Category ID.")
         try:
-            category_pk = int(value.node_id)
-        except ValueError:
-            raise ApiError(ApiErrorCode.BAD_USER_INPUT, "`categoryId` is malformed.") from None
-        ids = selectors.category_subtree_ids(category_ids=[category_pk])
-        return Q(**{f"{prefix}category_id__in": ids})
+            category_pk = global_id_node_pk(value, type_name="Category")
+        except WrongGlobalIdType:
+            raise bad_user_input("`categoryId` is not a Category ID.") from None
+        except MalformedGlobalId:
+            raise bad_user_input("`categoryId` is malformed.") from None
+        return product_filters.product_condition_in_categories(
+            category_ids=[category_pk], prefix=prefix
+        )
 
     @strawberry_django.filter_field(description="A category's slug; includes descendants.")
     def category_slug(self, queryset: QuerySet[Product], value: str, prefix: str) -> Q:
-        roots = Category.objects.filter(slug=value).values_list("pk", flat=True)
-        ids = selectors.category_subtree_ids(category_ids=roots)
-        return Q(**{f"{prefix}category_id__in": ids})
+        return product_filters.product_condition_in_category_slug(slug=value, prefix=prefix)
 
     @strawberry_django.filter_field(description="Products rated at least this (0 to 5).")
     def min_rating(self, queryset: QuerySet[Product], value: float, prefix: str) -> Q:
-        if not 0 <= value <= 5:
-            raise ApiError(ApiErrorCode.BAD_USER_INPUT, "`minRating` must be between 0 and 5.")
-        return Q(**{f"{prefix}rating_avg__gte": Decimal(str(value))})
+        try:
+            return product_filters.product_condition_min_rating(min_rating=value, prefix=prefix)
+        except ValidationError as error:
+            raise api_error_from(error, message="`minRating` must be between 0 and 5.") from None
 
     @strawberry_django.filter_field(
         description="True: only the viewer's favourites; false: all but them. Needs sign-in."
     )
     def is_favorite(self, info: Info, queryset: QuerySet[Product], value: bool, prefix: str) -> Q:
-        viewer = viewer_of(info)
-        if not viewer.is_authenticated:
-            raise unauthenticated("Sign in to filter by favourites.")
-        condition = Q(**{f"{prefix}pk__in": viewer.favorites.values("product_id")})
-        return condition if value else ~condition
+        try:
+            return product_filters.product_condition_favorite_of(
+                user=viewer_of(info), is_favorite=value, prefix=prefix
+            )
+        except ValidationError as error:
+            raise api_error_from(error, message="Sign in to filter by favourites.") from None
 
     @strawberry_django.filter_field(
         description="Full-text search (web search syntax: quotes, OR, -word). Results are "

@@ -8,9 +8,7 @@ from typing import Any
 import strawberry
 from strawberry.file_uploads import Upload
 
-from domain.catalog import selectors, services
-from domain.common.error_codes import CommonErrorCode, field_error
-from domain.common.permissions import require_staff
+from domain.catalog import services
 from graphql_api.catalog.inputs import (
     ProductCreateInput,
     ProductUpdateInput,
@@ -18,7 +16,7 @@ from graphql_api.catalog.inputs import (
     ReviewUpdateInput,
 )
 from graphql_api.catalog.types import ProductImageType, ProductType, ReviewType
-from graphql_api.common.nodes import decode_global_id
+from graphql_api.common.nodes import decode_global_id, service_pk
 from graphql_api.common.payload_errors import MutationError, call_service, not_found_error
 from graphql_api.context import Info, viewer_of
 
@@ -67,8 +65,12 @@ def _product_changes(input: ProductUpdateInput) -> dict[str, Any]:
         if getattr(input, name) is not strawberry.UNSET
     }
     if "category_id" in changes:
-        changes["category_id"] = decode_global_id(changes["category_id"], type_name="Category")
+        changes["category_id"] = service_pk(changes["category_id"], type_name="Category")
     return changes
+
+
+# productUpdate and productDelete name the product `id`.
+_PRODUCT_AS_ID = {"product_id": "id"}
 
 
 @strawberry.type
@@ -84,7 +86,7 @@ class CatalogMutation:
             price=input.price,
             currency=input.currency,
             stock=input.stock,
-            category_id=decode_global_id(input.category_id, type_name="Category"),
+            category_id=service_pk(input.category_id, type_name="Category"),
             is_published=bool(input.is_published),
         )
         return ProductPayload(product=product, errors=errors)
@@ -94,20 +96,21 @@ class CatalogMutation:
         self, info: Info, id: strawberry.ID, input: ProductUpdateInput
     ) -> ProductPayload:
         product, errors = await call_service(
-            _product_update,
+            services.product_update,
+            paths=_PRODUCT_AS_ID,
             actor=viewer_of(info),
-            product_id=decode_global_id(id, type_name="Product"),
-            changes=_product_changes(input),
+            product_id=service_pk(id, type_name="Product"),
+            **_product_changes(input),
         )
         return ProductPayload(product=product, errors=errors)
 
     @strawberry.mutation(description="Staff: remove a product (order history keeps it).")
     async def product_delete(self, info: Info, id: strawberry.ID) -> DeletePayload:
         deleted, errors = await call_service(
-            _with_product(services.product_delete),
+            services.product_delete,
+            paths=_PRODUCT_AS_ID,
             actor=viewer_of(info),
-            product_id=decode_global_id(id, type_name="Product"),
-            field="id",
+            product_id=service_pk(id, type_name="Product"),
         )
         return DeletePayload(deleted_id=deleted and _global("Product", deleted), errors=errors)
 
@@ -116,9 +119,9 @@ class CatalogMutation:
         self, info: Info, product_id: strawberry.ID, delta: int
     ) -> ProductPayload:
         product, errors = await call_service(
-            _with_product(services.stock_adjust),
+            services.stock_adjust,
             actor=viewer_of(info),
-            product_id=decode_global_id(product_id, type_name="Product"),
+            product_id=service_pk(product_id, type_name="Product"),
             delta=delta,
         )
         return ProductPayload(product=product, errors=errors)
@@ -128,9 +131,9 @@ class CatalogMutation:
         self, info: Info, product_id: strawberry.ID, file: Upload, alt_text: str | None = None
     ) -> ProductImagePayload:
         image, errors = await call_service(
-            _with_product(services.product_image_add),
+            services.product_image_add,
             actor=viewer_of(info),
-            product_id=decode_global_id(product_id, type_name="Product"),
+            product_id=service_pk(product_id, type_name="Product"),
             upload=file,
             alt_text=alt_text,
         )
@@ -160,6 +163,7 @@ class CatalogMutation:
             return ReviewPayload(errors=[not_found_error("id", "review")])
         review, errors = await call_service(
             services.review_update,
+            paths={"review_id": "id"},
             actor=viewer_of(info),
             review_id=review_id,
             rating=input.rating,
@@ -174,7 +178,10 @@ class CatalogMutation:
         if review_id is None:
             return DeletePayload(errors=[not_found_error("id", "review")])
         deleted, errors = await call_service(
-            services.review_delete, actor=viewer_of(info), review_id=review_id
+            services.review_delete,
+            paths={"review_id": "id"},
+            actor=viewer_of(info),
+            review_id=review_id,
         )
         return DeletePayload(deleted_id=deleted and _global("Review", deleted), errors=errors)
 
@@ -191,24 +198,3 @@ class CatalogMutation:
         product, is_favorite = result
         info.context.loaders.is_favorite_by_product_id.prime(product.pk, is_favorite, force=True)
         return ProductPayload(product=product)
-
-
-def _with_product(service: Any) -> Any:
-    """Resolve `product_id` to a product the staff service may act on (unpublished ones
-    included), or NOT_FOUND on `field`. Non-staff callers learn nothing: the permission
-    check comes first."""
-
-    def call(*, actor: Any, product_id: int | None, field: str = "product_id", **kw: Any) -> Any:
-        require_staff(actor)
-        product = selectors.product_get_for_staff(product_id=product_id)
-        if product is None:
-            raise field_error(field, "No such product.", CommonErrorCode.NOT_FOUND)
-        return service(actor=actor, product=product, **kw)
-
-    return call
-
-
-def _product_update(*, actor: Any, product_id: int | None, changes: dict[str, Any]) -> Any:
-    return _with_product(services.product_update)(
-        actor=actor, product_id=product_id, field="id", **changes
-    )

@@ -17,7 +17,7 @@ from graphql_api.catalog.ordering import ProductOrder
 from graphql_api.catalog.types import CategoryType, ProductType
 from graphql_api.common.errors import bad_user_input
 from graphql_api.common.nodes import decode_global_id
-from graphql_api.common.permissions import require_staff
+from graphql_api.common.permissions import domain_refusals_as_errors
 from graphql_api.context import Info, viewer_of
 from graphql_api.execution.page_rules import CursorConnection
 
@@ -51,12 +51,10 @@ class CatalogQuery:
         # ProductListField applies it.
         ordering: list[ProductOrder] | None = None,
     ) -> QuerySet[Product]:
-        viewer = viewer_of(info)
-        if include_unpublished:
-            require_staff(viewer, action="list unpublished products")
-        return selectors.product_list_visible_to(
-            user=viewer, include_unpublished=include_unpublished
-        )
+        with domain_refusals_as_errors():
+            return selectors.product_list_visible_to(
+                user=viewer_of(info), include_unpublished=include_unpublished
+            )
 
     @strawberry_django.field(description="One product by global ID or slug (give exactly one).")
     def product(

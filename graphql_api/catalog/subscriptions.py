@@ -10,9 +10,14 @@ import strawberry
 from strawberry import relay
 
 from domain.catalog.selectors import product_get_visible
+from domain.common.permissions import is_staff
 from domain.events.models import ProductEventType as DomainProductEventType
 from domain.events.publishing import product_event_message
-from domain.events.selectors import product_event_latest_id, product_events_after
+from domain.events.selectors import (
+    product_event_latest_id,
+    product_event_visible_to,
+    product_events_after,
+)
 from graphql_api.catalog.types import ProductType
 from graphql_api.common.enums import enum_from_choices
 from graphql_api.common.errors import bad_user_input
@@ -75,7 +80,7 @@ class CatalogSubscription:
         categories = _ids(category_ids, "Category", "categoryIds")
         wanted = {t.value for t in types or []}
         after_id = decode_cursor(STREAM, after)
-        staff = bool(viewer.is_authenticated and viewer.is_staff)
+        staff = is_staff(viewer)
         viewer_id = viewer.pk if viewer.is_authenticated else None
         if products:
             groups = [bus.product_group(pk) for pk in products]
@@ -86,7 +91,7 @@ class CatalogSubscription:
 
         def accept(message: dict[str, Any]) -> bool:
             return (
-                (staff or message["public"])
+                product_event_visible_to(is_public=message["public"], viewer=viewer)
                 and (not products or message["product_id"] in products)
                 and (
                     not categories

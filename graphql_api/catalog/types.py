@@ -85,10 +85,7 @@ class ReviewType(relay.Node):
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet[Any], info: Info, **kwargs: Any) -> QuerySet[Any]:
-        visible = selectors.product_restrict_to_visible(
-            models.Product.objects.all(), user=viewer_of(info)
-        )
-        return queryset.filter(product__in=visible.values("pk"))
+        return selectors.review_restrict_to_visible(queryset, user=viewer_of(info))
 
 
 @strawberry_django.type(models.Product, name="Product")

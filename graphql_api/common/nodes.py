@@ -16,17 +16,49 @@ from strawberry.utils.await_maybe import await_maybe
 from graphql_api.context import Info
 
 
-def decode_global_id(value: Any, *, type_name: str | None = None) -> int | None:
-    """The integer primary key in a global ID, or None when it is malformed or (with
-    `type_name`) of another type."""
+class MalformedGlobalId(ValueError):
+    """Not a global ID, or one whose node id is not an integer."""
+
+
+class WrongGlobalIdType(ValueError):
+    """A well-formed global ID of another type than the one asked for."""
+
+
+def global_id_node_pk(value: Any, *, type_name: str | None = None) -> int:
+    """The integer node id in a global ID, whatever its sign; raises MalformedGlobalId, or
+    WrongGlobalIdType when (with `type_name`) it names another type."""
     try:
         global_id = value if isinstance(value, relay.GlobalID) else relay.GlobalID.from_id(value)
-        pk = int(global_id.node_id)
     except (ValueError, TypeError, relay.GlobalIDValueError):
-        return None
+        raise MalformedGlobalId(value) from None
     if type_name is not None and global_id.type_name != type_name:
+        raise WrongGlobalIdType(value)
+    try:
+        return int(global_id.node_id)
+    except (ValueError, TypeError):
+        raise MalformedGlobalId(value) from None
+
+
+def decode_global_id(value: Any, *, type_name: str | None = None) -> int | None:
+    """The integer primary key in a global ID, or None when it is malformed, (with
+    `type_name`) of another type, or not a key a row can have (0 or below)."""
+    try:
+        pk = global_id_node_pk(value, type_name=type_name)
+    except ValueError:
         return None
     return pk if pk > 0 else None
+
+
+# No row has this primary key (keys start at 1).
+NO_SUCH_PK = 0
+
+
+def service_pk(value: Any, *, type_name: str) -> int:
+    """A global ID as a service's id argument. An ID that does not decode (malformed, of
+    another type, null) becomes NO_SUCH_PK: the service then reports the object missing
+    in its own order of checks (a non-staff caller is refused before being told that), as
+    it would for any id that names nothing."""
+    return decode_global_id(value, type_name=type_name) or NO_SUCH_PK
 
 
 @strawberry.type

@@ -2,10 +2,15 @@
 
 `ErrorCode` publishes every code of every domain app (their `error_codes.py`), each with
 its description; `field` is the camelCase input path (`lines.1.quantity`), or null for an
-error of the whole input."""
+error of the whole input.
+
+Services name error fields after their own arguments (`product_id`, `lines.1.quantity`);
+a mutation whose GraphQL arguments are named otherwise (`id` for `product_id`) passes
+`paths` to map them, and the rest are camel-cased."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
 from typing import Any
 
@@ -80,25 +85,29 @@ def mutation_error(message: str, code: DocumentedCode, field: str | None = None)
     return MutationError(field=field and camel_path(field), message=message, code=_code(code.value))
 
 
+def input_path(field: str, paths: Mapping[str, str] | None = None) -> str:
+    """The client's input path of a service's error field: `paths[field]` when the mutation
+    names that argument otherwise, else the field camel-cased."""
+    if paths and field in paths:
+        return paths[field]
+    return camel_path(field)
+
+
 def errors_from_validation(
-    error: ValidationError, *, prefix: str | None = None
+    error: ValidationError, *, paths: Mapping[str, str] | None = None
 ) -> list[MutationError]:
-    """One MutationError per message of a domain ValidationError."""
+    """One MutationError per message of a domain ValidationError; `paths` maps service
+    argument names to input paths (see `input_path`)."""
     if not hasattr(error, "error_dict"):
         return [
-            MutationError(
-                field=prefix and camel_path(prefix), message=_message(e), code=_code(e.code)
-            )
+            MutationError(field=None, message=_message(e), code=_code(e.code))
             for e in error.error_list
         ]
     errors: list[MutationError] = []
     for field, field_errors in error.error_dict.items():
-        path = None if field == NON_FIELD_ERRORS else field
-        if prefix:
-            path = f"{prefix}.{path}" if path else prefix
+        path = None if field == NON_FIELD_ERRORS else input_path(field, paths)
         errors.extend(
-            MutationError(field=path and camel_path(path), message=_message(e), code=_code(e.code))
-            for e in field_errors
+            MutationError(field=path, message=_message(e), code=_code(e.code)) for e in field_errors
         )
     return errors
 
@@ -107,18 +116,17 @@ def unauthenticated_error() -> MutationError:
     return mutation_error("Sign in first.", CommonErrorCode.UNAUTHENTICATED)
 
 
-def permission_denied_error(message: str = "You may not do this.") -> MutationError:
-    return mutation_error(message, CommonErrorCode.PERMISSION_DENIED)
-
-
 def not_found_error(field: str, what: str = "object") -> MutationError:
     return mutation_error(f"No such {what}.", CommonErrorCode.NOT_FOUND, field=field)
 
 
-async def call_service(service: Any, **arguments: Any) -> tuple[Any, list[MutationError]]:
+async def call_service(
+    service: Any, *, paths: Mapping[str, str] | None = None, **arguments: Any
+) -> tuple[Any, list[MutationError]]:
     """Run a domain service in one thread hop: its result and no errors, or None and the
-    errors its ValidationError carried."""
+    errors its ValidationError carried, on the client's input paths (`paths`: see
+    `input_path`)."""
     try:
         return await sync_to_async(service)(**arguments), []
     except ValidationError as error:
-        return None, errors_from_validation(error)
+        return None, errors_from_validation(error, paths=paths)

@@ -34,6 +34,7 @@ from typing import Any
 
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from domain.common.permissions import is_staff
 from realtime.registry import runtime
 from realtime.single_flight import SingleFlight
 
@@ -81,7 +82,7 @@ def _viewer_key(context: Any) -> tuple[Any, bool] | None:
     viewer = getattr(context, "viewer", None)
     if viewer is None or not viewer.is_authenticated:
         return (None, False)
-    return (viewer.pk, bool(viewer.is_staff))
+    return (viewer.pk, is_staff(viewer))
 
 
 class _NotShareable(Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from domain.orders import services
-from graphql_api.common.nodes import decode_global_id
+from graphql_api.common.nodes import decode_global_id, service_pk
 from graphql_api.common.payload_errors import MutationError, call_service, not_found_error
 from graphql_api.context import Info, viewer_of
 from graphql_api.orders.types import OrderType
@@ -40,7 +40,7 @@ class OrderMutation:
     async def order_place(self, info: Info, input: OrderPlaceInput) -> OrderPayload:
         lines = [
             services.OrderLineRequest(
-                product_id=decode_global_id(line.product_id, type_name="Product"),
+                product_id=service_pk(line.product_id, type_name="Product"),
                 quantity=line.quantity,
             )
             for line in input.lines
@@ -59,6 +59,9 @@ class OrderMutation:
         if order_id is None:
             return OrderPayload(errors=[not_found_error("id", "order")])
         order, errors = await call_service(
-            services.order_cancel, actor=viewer_of(info), order_id=order_id
+            services.order_cancel,
+            paths={"order_id": "id"},
+            actor=viewer_of(info),
+            order_id=order_id,
         )
         return OrderPayload(order=order, errors=errors)

@@ -36,7 +36,7 @@ def test_a_committed_change_is_seen_by_the_very_next_anonymous_query():
     staff = make_user(is_staff=True)
     product = make_product(name="Lamp", price=Decimal("10.00"))
     _post(Client(), QUERY)
-    services.product_update(actor=staff, product=product, price=Decimal("12.00"))
+    services.product_update(actor=staff, product_id=product.pk, price=Decimal("12.00"))
     after = _post(Client(), QUERY)
     assert after["X-Cache"] == "miss"
     assert after.json()["data"]["products"]["edges"][0]["node"]["price"] == "12.00"

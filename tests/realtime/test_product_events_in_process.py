@@ -30,7 +30,7 @@ async def test_a_price_change_reaches_a_subscriber(open_ws):
             REALTIME, {"productIds": [_gid("Product", product.pk)]}, "OnProductEvents"
         )
     await sync_to_async(services.product_update)(
-        actor=staff, product=product, price=Decimal("12.00")
+        actor=staff, product_id=product.pk, price=Decimal("12.00")
     )
     first = await socket.next_data()
     second = await socket.next_data()

@@ -60,7 +60,7 @@ async def test_anonymous_subscribers_of_one_event_share_one_execution(open_ws, e
     await _subscribe_all(
         sockets, REALTIME, variables, bus.product_group(product.pk), "OnProductEvents"
     )
-    await sync_to_async(catalog.stock_adjust)(actor=staff, product=product, delta=3)
+    await sync_to_async(catalog.stock_adjust)(actor=staff, product_id=product.pk, delta=3)
     received = [(await socket.next_data())["data"]["productEvents"] for socket in sockets]
     assert all(event == received[0] for event in received)
     assert received[0]["type"] == "STOCK_CHANGED"
@@ -83,7 +83,7 @@ async def test_signed_in_subscribers_each_get_their_own_answer(open_ws, executio
         {"productIds": [_gid("Product", product.pk)]},
         bus.product_group(product.pk),
     )
-    await sync_to_async(catalog.stock_adjust)(actor=staff, product=product, delta=1)
+    await sync_to_async(catalog.stock_adjust)(actor=staff, product_id=product.pk, delta=1)
     favorites = [
         (await socket.next_data())["data"]["productEvents"]["product"]["isFavorite"]
         for socket in sockets
@@ -109,7 +109,7 @@ async def test_different_documents_or_variables_are_not_shared(open_ws, executio
         "OnProductEvents",
     )
     await _subscribe_all([custom], WITH_FAVORITE, {"productIds": [product_id]}, group)
-    await sync_to_async(catalog.stock_adjust)(actor=staff, product=product, delta=2)
+    await sync_to_async(catalog.stock_adjust)(actor=staff, product_id=product.pk, delta=2)
     for socket in (contract, narrower):
         event = (await socket.next_data())["data"]["productEvents"]
         assert (event["type"], event["product"]["stock"]) == ("STOCK_CHANGED", 12)
@@ -152,7 +152,7 @@ async def test_a_connection_that_signed_in_over_itself_never_shares_what_it_may_
         {"productIds": [_gid("Product", product.pk)]},
         bus.product_group(product.pk),
     )
-    await sync_to_async(catalog.stock_adjust)(actor=staff, product=product, delta=1)
+    await sync_to_async(catalog.stock_adjust)(actor=staff, product_id=product.pk, delta=1)
 
     def emails(payload: dict) -> list:
         edges = payload["data"]["productEvents"]["product"]["reviews"]["edges"]

@@ -140,7 +140,7 @@ def test_a_paused_reader_is_closed_with_1013_and_resumes_by_cursor_missing_nothi
     )  # time enough to read the close
     others = _listeners(group)  # channels left in the group by earlier runs' servers
     # (both start after a first event: from a cursor, a subscription's start is exact)
-    stock_adjust(actor=staff, product=product, delta=1)
+    stock_adjust(actor=staff, product_id=product.pk, delta=1)
     start, *_ = _cursors_in_log(product)
     with running_daphne(env) as base_url:
         paused = Subscriber(
@@ -152,14 +152,14 @@ def test_a_paused_reader_is_closed_with_1013_and_resumes_by_cursor_missing_nothi
         # lets go of the paused one
         received_by_reader = []
         for _ in range(MAX_EVENTS):
-            stock_adjust(actor=staff, product=product, delta=1)
+            stock_adjust(actor=staff, product_id=product.pk, delta=1)
             received_by_reader.append(reading.cursor_of_next_event())
             if _listeners(group) == others + 1:
                 break
         else:
             pytest.fail(f"the paused reader was still subscribed after {MAX_EVENTS} events")
         # then the reading client keeps its connection and its subscription
-        stock_adjust(actor=staff, product=product, delta=1)
+        stock_adjust(actor=staff, product_id=product.pk, delta=1)
         received_by_reader.append(reading.cursor_of_next_event())
         assert [start, *received_by_reader] == _cursors_in_log(product)
         assert _listeners(group) == others + 1
@@ -191,7 +191,7 @@ def test_a_reader_that_never_reads_again_is_dropped_after_the_close():
         _until(lambda: _listeners(group) == others + 1, "the subscription listens")
         # when events keep coming until the server lets go of it
         for _ in range(MAX_EVENTS):
-            stock_adjust(actor=staff, product=product, delta=1)
+            stock_adjust(actor=staff, product_id=product.pk, delta=1)
             if _listeners(group) == others:
                 break
         else:

@@ -80,7 +80,7 @@ async def _events(socket, count: int) -> list[dict]:
 
 
 async def _adjust(staff, product, delta: int) -> None:
-    await sync_to_async(catalog.stock_adjust)(actor=staff, product=product, delta=delta)
+    await sync_to_async(catalog.stock_adjust)(actor=staff, product_id=product.pk, delta=delta)
 
 
 async def test_resume_sends_exactly_the_missed_events_then_live_ones(open_ws):
@@ -157,7 +157,7 @@ async def test_a_lost_message_arrives_although_other_events_keep_coming(
     publish = bus.publish
     monkeypatch.setattr(bus, "publish", lambda groups, event: None)
     await sync_to_async(catalog.product_update)(
-        actor=staff, product=product, price=Decimal("12.00")
+        actor=staff, product_id=product.pk, price=Decimal("12.00")
     )
     monkeypatch.setattr(bus, "publish", publish)
     # when stock changes (which this subscriber does not want) keep arriving, one between
@@ -235,7 +235,7 @@ async def test_a_rolled_back_change_leaves_no_event_and_publishes_nothing(open_w
 
     def fail_after_writing() -> None:
         with transaction.atomic():
-            catalog.stock_adjust(actor=staff, product=product, delta=3)
+            catalog.stock_adjust(actor=staff, product_id=product.pk, delta=3)
             raise RuntimeError("something later in the same transaction fails")
 
     with pytest.raises(RuntimeError):
@@ -553,7 +553,9 @@ async def test_moving_a_product_out_of_a_category_reaches_that_categorys_subscri
         await socket.subscribe(
             REALTIME, {"categoryIds": [_gid("Category", old.pk)]}, "OnProductEvents"
         )
-    await sync_to_async(catalog.product_update)(actor=staff, product=product, category_id=new.pk)
+    await sync_to_async(catalog.product_update)(
+        actor=staff, product_id=product.pk, category_id=new.pk
+    )
     event = (await socket.next_data())["data"]["productEvents"]
     assert (event["type"], event["productId"]) == ("UPDATED", _gid("Product", product.pk))
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Max
 from PIL import Image, UnidentifiedImageError
 
 from domain.catalog.error_codes import CatalogErrorCode
 from domain.catalog.models import Product, ProductImage
+from domain.catalog.services.products import product_for_staff_write
 from domain.common.error_codes import CommonErrorCode, field_error
-from domain.common.permissions import require_staff
-from domain.common.read_version import catalog_change_record
+from domain.common.read_version import catalog_write
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_IMAGES_PER_PRODUCT = 20
@@ -45,16 +44,16 @@ def _image_format(upload: Any) -> str:
 
 
 def product_image_add(
-    *, actor: Any, product: Product, upload: Any, alt_text: str | None = None
+    *, actor: Any, product_id: int, upload: Any, alt_text: str | None = None
 ) -> ProductImage:
-    require_staff(actor)
+    product = product_for_staff_write(actor=actor, product_id=product_id)
     if upload.size > MAX_IMAGE_BYTES:
         raise field_error("file", "The file is larger than 5 MB.", CatalogErrorCode.FILE_TOO_LARGE)
     if len(alt_text or "") > 255:
         raise field_error("alt_text", "At most 255 characters.", CommonErrorCode.INVALID)
     image_format = _image_format(upload)
     upload.name = f"upload.{ALLOWED_FORMATS[image_format]}"  # never the client's name
-    with transaction.atomic():
+    with catalog_write() as write:
         locked = Product.objects.select_for_update().filter(pk=product.pk).first()
         if locked is None:
             raise field_error("product_id", "No such product.", CommonErrorCode.NOT_FOUND)
@@ -69,5 +68,5 @@ def product_image_add(
         )
         image.image.save(upload.name, upload, save=False)
         image.save()
-        catalog_change_record(was_public=locked.is_public, is_public=locked.is_public)
+        write.changed(was_public=locked.is_public, is_public=locked.is_public)
     return image

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import F
 from django.utils import timezone
 
 from domain.catalog.error_codes import CatalogErrorCode
 from domain.catalog.models import Category, Product
+from domain.catalog.selectors import product_get_for_staff
 from domain.catalog.validation import (
     Errors,
     clean_currency,
@@ -22,14 +23,25 @@ from domain.catalog.validation import (
 from domain.common.currencies import DEFAULT_CURRENCY
 from domain.common.error_codes import CommonErrorCode, field_error
 from domain.common.permissions import require_staff
+from domain.common.read_version import catalog_write
 from domain.events.models import ProductEventType
 from domain.events.services import product_event_record
 
 MAX_STOCK_DELTA = 1_000_000
-UNSET: Any = object()
 
 
-def _category(errors: Errors, category_id: Any) -> Category | None:
+def product_for_staff_write(*, actor: Any, product_id: int) -> Product:
+    """The product a staff write acts on (published or not, not deleted), after the staff
+    check: non-staff actors learn nothing, not even whether it exists. NOT_FOUND on
+    `product_id` when there is none."""
+    require_staff(actor)
+    product = product_get_for_staff(product_id=product_id)
+    if product is None:
+        raise field_error("product_id", "No such product.", CommonErrorCode.NOT_FOUND)
+    return product
+
+
+def _category(errors: Errors, category_id: int | None) -> Category | None:
     category = Category.objects.filter(pk=category_id).first() if category_id else None
     if category is None:
         errors.add("category_id", "No such category.", CommonErrorCode.NOT_FOUND)
@@ -50,7 +62,7 @@ def product_create(
     name: str,
     price: Any,
     stock: int,
-    category_id: int | None,
+    category_id: int,
     slug: str | None = None,
     description: str = "",
     currency: str | None = None,
@@ -68,7 +80,7 @@ def product_create(
         errors.add("slug", f"A product with the slug {slug!r} exists.", CommonErrorCode.UNIQUE)
     errors.raise_if_any()
     try:
-        with transaction.atomic():
+        with catalog_write():
             product = Product.objects.create(
                 name=name,
                 slug=slug,
@@ -87,10 +99,10 @@ def product_create(
     return product
 
 
-def product_update(*, actor: Any, product: Product, **changes: Any) -> Product:
+def product_update(*, actor: Any, product_id: int, **changes: Any) -> Product:
     """Apply the given fields (absent ones stay). Records `updated` with the changed fields,
     plus `price_changed`, `stock_changed`, `published` or `unpublished` as they apply."""
-    require_staff(actor)
+    product = product_for_staff_write(actor=actor, product_id=product_id)
     errors = Errors()
     cleaned: dict[str, Any] = {}
     if "name" in changes:
@@ -119,7 +131,7 @@ def product_update(*, actor: Any, product: Product, **changes: Any) -> Product:
         errors.add("slug", f"A product with the slug {slug!r} exists.", CommonErrorCode.UNIQUE)
     errors.raise_if_any()
     try:
-        with transaction.atomic():
+        with catalog_write() as write:
             locked = Product.objects.select_for_update().get(pk=product.pk)
             was_public = locked.is_published
             previous_category_id = locked.category_id
@@ -137,6 +149,8 @@ def product_update(*, actor: Any, product: Product, **changes: Any) -> Product:
                     was_public=was_public,
                     previous_category_id=previous_category_id,
                 )
+            else:
+                write.unchanged()
     except IntegrityError:
         raise _slug_error(slug) from None
     return locked
@@ -167,13 +181,13 @@ def _record_update_events(
         )
 
 
-def product_delete(*, actor: Any, product: Product) -> int:
+def product_delete(*, actor: Any, product_id: int) -> int:
     """Soft delete: the product leaves the catalog; order lines keep pointing at it."""
-    require_staff(actor)
-    with transaction.atomic():
+    product = product_for_staff_write(actor=actor, product_id=product_id)
+    with catalog_write():
         locked = Product.objects.select_for_update().filter(pk=product.pk).first()
-        if locked is None:  # already deleted
-            raise field_error("id", "No such product.", CommonErrorCode.NOT_FOUND)
+        if locked is None:  # deleted meanwhile
+            raise field_error("product_id", "No such product.", CommonErrorCode.NOT_FOUND)
         was_public = locked.is_published
         locked.mark_deleted()
         locked.save(update_fields=["deleted_at", "updated_at"])
@@ -186,10 +200,10 @@ def product_delete(*, actor: Any, product: Product) -> int:
     return locked.pk
 
 
-def stock_adjust(*, actor: Any, product: Product, delta: int) -> Product:
+def stock_adjust(*, actor: Any, product_id: int, delta: int) -> Product:
     """Add `delta` (negative to take away) in one conditional UPDATE: stock never goes
     below zero, whatever runs at the same time."""
-    require_staff(actor)
+    product = product_for_staff_write(actor=actor, product_id=product_id)
     if not isinstance(delta, int) or abs(delta) > MAX_STOCK_DELTA:
         raise field_error(
             "delta", f"At most {MAX_STOCK_DELTA} either way.", CommonErrorCode.INVALID
@@ -199,7 +213,7 @@ def stock_adjust(*, actor: Any, product: Product, delta: int) -> Product:
         if current is None:
             raise field_error("product_id", "No such product.", CommonErrorCode.NOT_FOUND)
         return current
-    with transaction.atomic():
+    with catalog_write():
         updated = Product.objects.filter(pk=product.pk, stock__gte=-delta).update(
             stock=F("stock") + delta, updated_at=timezone.now()
         )

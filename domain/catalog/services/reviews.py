@@ -14,7 +14,7 @@ from domain.catalog.selectors import product_restrict_to_visible
 from domain.catalog.validation import Errors
 from domain.common.error_codes import CommonErrorCode, field_error, input_error
 from domain.common.permissions import is_staff, require_signed_in
-from domain.common.read_version import catalog_change_record
+from domain.common.read_version import catalog_write
 from domain.events.models import ProductEventType
 from domain.events.services import product_event_record
 
@@ -58,7 +58,7 @@ def review_create(
     cleaned = _clean_review(errors, rating=rating, title=title, body=body or "")
     errors.raise_if_any()
     try:
-        with transaction.atomic():
+        with catalog_write():
             product = _lock_visible_product(actor=actor, product_id=product_id)
             review = Review.objects.create(product=product, author=actor, **cleaned)
             product_rating_stats_refresh(product_ids=[product.pk])
@@ -87,7 +87,7 @@ def _owned_review(*, actor: Any, review_id: int, staff_may: bool) -> Review:
             ).exists()
         ):
             raise input_error("This is not your review.", CommonErrorCode.PERMISSION_DENIED)
-        raise field_error("id", "No such review.", CommonErrorCode.NOT_FOUND)
+        raise field_error("review_id", "No such review.", CommonErrorCode.NOT_FOUND)
     return review
 
 
@@ -106,23 +106,24 @@ def review_update(
     errors = Errors()
     cleaned = _clean_review(errors, rating=rating, title=title, body=body)
     errors.raise_if_any()
-    with transaction.atomic():
+    with catalog_write() as write:
         product = _lock_visible_product(actor=actor, product_id=review.product_id)
         # Read again under the product lock: a delete that won the race leaves nothing to
         # update (a plain save would insert the row back).
         review = Review.objects.select_for_update().filter(pk=review.pk).first()
         if review is None:
-            raise field_error("id", "No such review.", CommonErrorCode.NOT_FOUND)
+            raise field_error("review_id", "No such review.", CommonErrorCode.NOT_FOUND)
         changed = [field for field, value in cleaned.items() if getattr(review, field) != value]
         if not changed:
+            write.unchanged()
             return review
         for field in changed:
             setattr(review, field, cleaned[field])
         review.save(update_fields=[*changed, "updated_at"])
         if "rating" in changed:
-            _ratings_changed(product)  # its event moves the version
+            _ratings_changed(product)  # its event notes the change
         else:
-            catalog_change_record(was_public=product.is_public, is_public=product.is_public)
+            write.changed(was_public=product.is_public, is_public=product.is_public)
     return review
 
 
@@ -141,10 +142,10 @@ def review_delete(*, actor: Any, review_id: int) -> int:
     """The author, or staff, removes a review."""
     require_signed_in(actor)
     review = _owned_review(actor=actor, review_id=review_id, staff_may=True)
-    with transaction.atomic():
+    with catalog_write():
         product = Product.all_objects.select_for_update().filter(pk=review.product_id).first()
         if not Review.objects.filter(pk=review.pk).delete()[0]:
-            raise field_error("id", "No such review.", CommonErrorCode.NOT_FOUND)
+            raise field_error("review_id", "No such review.", CommonErrorCode.NOT_FOUND)
         _ratings_changed(product)
     return review_id
 

@@ -38,7 +38,7 @@ def test_an_update_racing_a_delete_does_not_bring_the_review_back(monkeypatch):
     # when / then
     with pytest.raises(ValidationError) as raised:
         services.review_update(actor=author, review_id=review.pk, title="Edited")
-    assert raised.value.message_dict == {"id": ["No such review."]}
+    assert raised.value.message_dict == {"review_id": ["No such review."]}
     assert not Review.objects.filter(pk=review.pk).exists()
 
 

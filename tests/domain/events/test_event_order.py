@@ -23,7 +23,7 @@ def test_a_later_transaction_cannot_commit_an_event_below_an_open_ones():
 
     def slow_writer() -> None:
         with transaction.atomic():
-            services.stock_adjust(actor=staff, product=first, delta=1)
+            services.stock_adjust(actor=staff, product_id=first.pk, delta=1)
             first_recorded.set()
             time.sleep(0.5)  # still open: its event row is not visible yet
             order.append("first commits")
@@ -31,7 +31,7 @@ def test_a_later_transaction_cannot_commit_an_event_below_an_open_ones():
 
     def quick_writer() -> None:
         first_recorded.wait()
-        services.stock_adjust(actor=staff, product=second, delta=1)
+        services.stock_adjust(actor=staff, product_id=second.pk, delta=1)
         order.append("second commits")
         connection.close()
 
