@@ -299,3 +299,62 @@ def test_every_block_in_the_contained_folders_uses_the_checked_wording():
                     f"{module}: write its list as `Library internals relied on (checked with "
                     "<dist> <version>):` then one `- `dotted.path`: why.` a line"
                 )
+
+
+LIBRARIES = ("strawberry", "strawberry_django", "graphql", "channels", "channels_redis", "daphne")
+# The modules of those libraries that their documentation tells applications to import from.
+PUBLIC_MODULES = {
+    "strawberry",
+    "strawberry.channels",
+    "strawberry.dataloader",
+    "strawberry.django.context",
+    "strawberry.django.views",
+    "strawberry.exceptions",
+    "strawberry.extensions",
+    "strawberry.file_uploads",
+    "strawberry.http",
+    "strawberry.permission",
+    "strawberry.printer",
+    "strawberry.relay",
+    "strawberry.scalars",
+    "strawberry.schema.config",
+    "strawberry.types",
+    "strawberry_django",
+    "strawberry_django.fields.field",  # StrawberryDjangoField, to subclass (its docs)
+    "strawberry_django.optimizer",
+    "strawberry_django.permissions",
+    "strawberry_django.relay",
+    "graphql",
+    "graphql.language",
+    "channels",
+    "channels.auth",
+    "channels.layers",
+    "channels.routing",
+    "channels.security.websocket",
+}
+
+
+def _library_imports(path: Path) -> list[tuple[str, str | None]]:
+    """(module, imported name or None) for each import of one of LIBRARIES in `path`."""
+    found: list[tuple[str, str | None]] = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, None) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found += [(node.module, alias.name) for alias in node.names]
+    return [(module, name) for module, name in found if module.split(".")[0] in LIBRARIES]
+
+
+@pytest.mark.parametrize(
+    ("module", "path"), _modules_outside_the_contained_folders(), ids=lambda v: str(v)
+)
+def test_modules_elsewhere_import_only_the_libraries_public_modules(module: str, path: Path):
+    private = [
+        f"{imported}.{name}" if name else imported
+        for imported, name in _library_imports(path)
+        if imported not in PUBLIC_MODULES or (name or "").startswith("_")
+    ]
+    assert private == [], (
+        f"{module} imports {private}: use a public API, or move the use into "
+        "graphql_api/execution/ (or realtime/) and list it there"
+    )
