@@ -48,9 +48,9 @@ from graphql import (
     NoSchemaIntrospectionCustomRule,
     OperationType,
     get_operation_ast,
+    get_variable_values,
     validate,
 )
-from graphql.execution.values import get_variable_values
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule

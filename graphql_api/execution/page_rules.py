@@ -30,11 +30,12 @@ from graphql import (
     TypeInfo,
     TypeInfoVisitor,
     Visitor,
+    get_argument_values,
     get_named_type,
     get_operation_ast,
+    get_variable_values,
     visit,
 )
-from graphql.execution.values import get_argument_values, get_variable_values
 from strawberry.extensions import SchemaExtension
 from strawberry.relay import from_base64
 from strawberry_django.relay import DjangoCursorConnection, DjangoCursorEdge

@@ -6,8 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, get_named_type, parse
-from graphql.execution.values import get_variable_values
+from graphql import (
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    get_named_type,
+    get_variable_values,
+    parse,
+)
 
 from graphql_api.execution.core_schema import core_schema
 from graphql_api.execution.cost import LIST_SIZES, is_connection, operation_cost
