@@ -61,7 +61,14 @@ class ErrorCodes(SchemaExtension):
 
 
 class ApiSchema(strawberry.Schema):
-    """The project's schema: errors are coded by the `ErrorCodes` extension."""
+    """The project's schema: errors are coded by the `ErrorCodes` extension, which must come
+    first in its extensions."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        extensions = list(kwargs.get("extensions") or ())
+        if not extensions or extensions[0] is not ErrorCodes:
+            raise TypeError("ApiSchema: put ErrorCodes first in `extensions`")
+        super().__init__(*args, **kwargs)
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Client errors are answers, not incidents: unexpected exceptions are logged, with

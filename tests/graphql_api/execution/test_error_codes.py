@@ -121,3 +121,8 @@ async def test_strawberrys_refusal_of_an_operation_type_is_a_bad_request():
     assert [[code["code"] for _, code in _errors(result)] for result in results] == [
         ["BAD_REQUEST"]
     ]
+
+
+def test_the_schema_refuses_extensions_without_error_codes_first():
+    with pytest.raises(TypeError, match="ErrorCodes first"):
+        ApiSchema(query=Query, extensions=[BrokenHook, ErrorCodes])
