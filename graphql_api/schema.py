@@ -12,7 +12,7 @@ from graphql_api.catalog.mutations import CatalogMutation
 from graphql_api.catalog.queries import CatalogQuery
 from graphql_api.catalog.subscriptions import CatalogSubscription
 from graphql_api.common.nodes import NodeQuery
-from graphql_api.execution.coded_schema import ApiSchema
+from graphql_api.execution.coded_schema import ApiSchema, ErrorCodes
 from graphql_api.execution.fast_fields import install_fast_resolvers
 from graphql_api.execution.gate import OperationGate
 from graphql_api.execution.loader_scope import FreshLoadersExtension
@@ -47,6 +47,7 @@ schema = ApiSchema(
     execution_context_class=SharedEventExecutionContext,
     # Classes or factories, never instances: instances would share state across requests.
     extensions=[
+        ErrorCodes,  # first: its on_operation encloses every other hook
         OperationGate,  # limits, cost and budget, before anything runs
         PaginationRulesExtension,
         FreshLoadersExtension,

@@ -24,16 +24,28 @@ Also: daphne closes through autobahn's `sendClose`, which refuses every close co
 that fell behind, or lost Redis) raised inside `send` instead of reaching the client; and
 it drops the ASGI close `reason`. Closes go out with their code and reason here.
 
-Private names relied on (checked with daphne 4.2.3, Twisted 26.10.0, autobahn 26.11.1):
-- daphne: `daphne.ws_protocol.WebSocketProtocol` (subclassed: `handle_reply`,
-  `serverClose`, `muted`, `application_queue`) and `daphne.ws_protocol.WebSocketFactory`
-  (its `protocol` class attribute is replaced by `install`).
-- Twisted: `twisted.internet.abstract.FileDescriptor.dataBuffer`, `.offset` and
-  `._tempDataLen` (the user-space write buffer: bytes not yet accepted by the kernel are
-  `len(dataBuffer) - offset + _tempDataLen`); a TLS transport's `.transport` (the TCP one
-  under it).
-- autobahn: `WebSocketProtocol.sendCloseFrame` (sends any code, unlike `sendClose`),
-  `.state` / `STATE_OPEN`, `.closeHandshakeTimeout` (its own drop timer after a close).
+Library internals relied on (checked with daphne 4.2.3, Twisted 26.10.0, autobahn 26.11.1):
+- `daphne.ws_protocol.WebSocketProtocol`: daphne's one WebSocket protocol class, subclassed.
+- `daphne.ws_protocol.WebSocketProtocol.handle_reply`: overridden to count what waits after
+  each message the application sends.
+- `daphne.ws_protocol.WebSocketProtocol.serverClose`: overridden to close with any code and
+  the ASGI close's reason.
+- `daphne.ws_protocol.WebSocketProtocol.muted`: set once the client is told gone.
+- `daphne.ws_protocol.WebSocketProtocol.application_queue` (instance attribute): where the
+  `websocket.disconnect` is put for the application.
+- `daphne.ws_protocol.WebSocketFactory.protocol`: replaced by `install`.
+- `twisted.internet.abstract.FileDescriptor.dataBuffer`: the user-space write buffer.
+- `twisted.internet.abstract.FileDescriptor.offset`: how much of it was written.
+- `twisted.internet.abstract.FileDescriptor._tempDataLen` (instance attribute): bytes written
+  but not yet in `dataBuffer` (unsent: `len(dataBuffer) - offset + _tempDataLen`).
+- `autobahn.websocket.protocol.WebSocketProtocol.sendCloseFrame`: sends any close code,
+  unlike `sendClose`.
+- `autobahn.websocket.protocol.WebSocketProtocol.state` (instance attribute): compared with
+  `STATE_OPEN`.
+- `autobahn.websocket.protocol.WebSocketProtocol.STATE_OPEN`: the open state.
+- `autobahn.websocket.protocol.WebSocketProtocol.closeHandshakeTimeout` (instance attribute):
+  its own drop timer after a close, turned off.
+A TLS transport's `.transport` (the TCP one under it) is followed too.
 """
 
 from __future__ import annotations

@@ -6,7 +6,12 @@ This is not the Origin check. That one is made once, by the consumer (strawberry
 handshake without Origin (not a browser) or from the page's own origin passes, any other
 origin only when listed. It compares Origin with Host, so the Host must be ours: otherwise
 a page on an attacker's domain that resolves to this server (DNS rebinding) would count as
-same-origin."""
+same-origin.
+
+Library internals relied on (checked with channels 4.3.2):
+- `channels.security.websocket.WebsocketDenier`: the ASGI application Channels' own origin
+  validator refuses a handshake with (HTTP 403); not in Channels' documented API.
+"""
 
 from __future__ import annotations
 

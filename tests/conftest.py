@@ -7,7 +7,6 @@ service is not in use; with REQUIRE_SERVICES=1 a missing service fails the run i
 from __future__ import annotations
 
 import os
-import re
 
 import pytest
 from django.conf import settings
@@ -45,19 +44,9 @@ def _clear_cache() -> None:
     """Forget this checkout's cached values. On Redis only the keys under this checkout's
     KEY_PREFIX go: `cache.clear()` there is FLUSHDB, which would also wipe another test run,
     a running server's cache and the channel layer's groups."""
-    from django.core.cache import caches
-    from django.core.cache.backends.redis import RedisCache
+    from project.cache_prefix import clear_own_entries
 
-    cache = caches["default"]  # the backend itself (`django.core.cache.cache` is a proxy)
-
-    if not isinstance(cache, RedisCache) or not cache.key_prefix:
-        cache.clear()
-        return
-    client = cache._cache.get_client(write=True)
-    prefix = re.sub(r"([\\*?\[\]])", r"\\\1", cache.key_prefix)  # glob-escaped
-    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
-    if keys:
-        client.delete(*keys)
+    clear_own_entries()
 
 
 @pytest.fixture(autouse=True)

@@ -7,11 +7,11 @@ GraphQL type, so a global ID can never reach a more privileged type of the same 
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import strawberry
 from strawberry import relay
-from strawberry.utils.await_maybe import await_maybe
 
 from graphql_api.context import Info
 
@@ -75,4 +75,5 @@ class NodeQuery:
         origin = getattr(type_definition, "origin", None)
         if origin is None or not isinstance(origin, type) or not issubclass(origin, relay.Node):
             return None
-        return await await_maybe(origin.resolve_node(global_id.node_id, info=info, required=False))
+        node = origin.resolve_node(global_id.node_id, info=info, required=False)
+        return await node if inspect.isawaitable(node) else node

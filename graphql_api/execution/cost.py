@@ -48,10 +48,11 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
+    VariableValues,
+    get_argument_values,
     get_named_type,
     is_leaf_type,
 )
-from graphql.execution.values import VariableValues, get_argument_values
 
 from domain.catalog.services.images import MAX_IMAGES_PER_PRODUCT
 from domain.catalog.services.reviews import BODY_MAX as REVIEW_BODY_MAX

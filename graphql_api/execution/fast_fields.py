@@ -11,6 +11,33 @@ A field qualifies when it is a strawberry-django field with no resolver, no exte
 no permissions, and maps to a concrete, non-relational model column; or when its resolver
 is marked `@pure` (computes from the loaded instance, never touches the database), which
 spares it strawberry-django's thread hop for sync resolvers.
+
+A replaced resolver skips every extension's `resolve` hook for that field: the schema's
+extensions must not implement one (QuerysetOptimizerExtension drops the optimizer's).
+
+Library internals relied on (checked with strawberry-graphql 0.341.2 and
+strawberry-graphql-django 0.93.0):
+- `graphql.GraphQLField.resolve` (instance attribute): rewritten after strawberry built the
+  schema; graphql-core calls it directly, strawberry's field machinery is skipped.
+- `strawberry.types.base.StrawberryObjectDefinition`: what `Schema.get_type_by_name`
+  returns for an object type.
+- `strawberry.types.base.StrawberryObjectDefinition.origin` (instance attribute): the
+  Python class of a type.
+- `strawberry.types.base.StrawberryObjectDefinition.fields` (instance attribute): the
+  strawberry fields of a type.
+- `strawberry.types.field.StrawberryField.base_resolver` (instance attribute): a field's
+  resolver, None for a plain field.
+- `strawberry.types.fields.resolver.StrawberryResolver.wrapped_func` (instance attribute):
+  the function under a resolver, where `@pure` leaves its mark.
+- `strawberry.schema.name_converter.NameConverter.get_graphql_name`: a field's GraphQL name.
+- `strawberry_django.fields.base.StrawberryDjangoFieldBase`: the base of strawberry-django's
+  fields (a model-backed field).
+- `strawberry_django.fields.base.StrawberryDjangoFieldBase.django_name` (instance attribute):
+  the model field a strawberry-django field reads.
+- `strawberry_django.type.StrawberryDjangoDefinition`: found on each strawberry-django
+  type as its `__strawberry_django_definition__` (the test checks the built schema's).
+- `strawberry_django.type.StrawberryDjangoDefinition.model` (instance attribute): the model
+  of a strawberry-django type.
 """
 
 from __future__ import annotations
@@ -23,6 +50,8 @@ from graphql import GraphQLObjectType
 from strawberry import relay
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry_django.fields.base import StrawberryDjangoFieldBase
+
+from graphql_api.execution.core_schema import core_schema
 
 PURE_MARK = "_graphql_api_pure"
 
@@ -68,7 +97,7 @@ def _column_attribute(model: Any, field: StrawberryDjangoFieldBase) -> str | Non
 def install_fast_resolvers(schema: Any) -> int:
     """Give qualifying fields of `schema` direct resolvers; returns how many were changed."""
     changed = 0
-    for graphql_type in schema._schema.type_map.values():
+    for graphql_type in core_schema(schema).type_map.values():
         if not isinstance(graphql_type, GraphQLObjectType):
             continue
         definition = schema.get_type_by_name(graphql_type.name)

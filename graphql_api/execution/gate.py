@@ -21,13 +21,19 @@ Errors are handed to strawberry as `pre_execution_errors` from `on_validate` (it
 seam for cached validation), so every transport reports them as it reports validation
 errors, subscriptions included.
 
-Private names relied on (checked with strawberry-graphql 0.341.2, graphql-core 3.3.2):
-- `strawberry.types.execution.ExecutionContext.schema._schema` (the graphql-core schema);
-- `ExecutionContext.parse_options`, `.graphql_document`, `.pre_execution_errors`,
-  `.validation_rules` (documented for extensions, but not a stable API);
-- `strawberry.schema.validation_rules.maybe_null.MaybeNullValidationRule` and
-  `strawberry.schema.validation_rules.one_of.OneOfInputValidationRule`, the rules
-  strawberry's own validation adds (`@oneOf` on ProductOrder needs the second).
+Library internals relied on (checked with strawberry-graphql 0.341.2 and graphql-core 3.3.2):
+- `strawberry.types.execution.ExecutionContext.parse_options`: updated with our parser
+  limits, so strawberry's own parse (when the cache could not) refuses the same texts.
+- `strawberry.types.execution.ExecutionContext.graphql_document`: set from the document
+  cache in `on_parse`, which strawberry then neither parses nor re-validates.
+- `strawberry.types.execution.ExecutionContext.pre_execution_errors`: set in `on_validate`,
+  strawberry's seam for cached validation: it reports them as validation errors.
+- `strawberry.types.execution.ExecutionContext.validation_rules`: the rules strawberry
+  would validate with, run here together with ours.
+- `strawberry.schema.validation_rules.maybe_null.MaybeNullValidationRule`: a rule
+  strawberry's own validation adds.
+- `strawberry.schema.validation_rules.one_of.OneOfInputValidationRule`: a rule strawberry's
+  own validation adds (`@oneOf` on ProductOrder needs it).
 """
 
 from __future__ import annotations
@@ -42,9 +48,9 @@ from graphql import (
     NoSchemaIntrospectionCustomRule,
     OperationType,
     get_operation_ast,
+    get_variable_values,
     validate,
 )
-from graphql.execution.values import get_variable_values
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
@@ -53,6 +59,7 @@ from graphql_api.common.errors import ApiError, ApiErrorCode
 from graphql_api.context import client_address
 from graphql_api.execution import budget
 from graphql_api.execution.clean_text import UNSTORABLE_TEXT_MESSAGE, holds_unstorable_text
+from graphql_api.execution.core_schema import core_schema
 from graphql_api.execution.cost import operation_cost
 from graphql_api.execution.documents import ParsedDocument, documents, parse_options
 
@@ -129,7 +136,7 @@ class OperationGate(SchemaExtension):
             self.parsed is not None and not self.parsed.literals_storable
         ):
             return [ApiError(ApiErrorCode.BAD_USER_INPUT, UNSTORABLE_TEXT_MESSAGE)]
-        schema = context.schema._schema
+        schema = core_schema(context.schema)
         document = context.graphql_document
         errors = _validation_errors(schema, self.parsed, document, context.validation_rules)
         if errors:

@@ -2,8 +2,9 @@
 
 Library internals relied on (checked with strawberry-graphql 0.341.2 and
 strawberry-graphql-django 0.93.0):
-- `SchemaExtension.resolve`: assigned back over `DjangoOptimizerExtension.resolve` to drop
-  the optimizer's per-field hook.
+- `strawberry.extensions.SchemaExtension.resolve`: assigned back over the optimizer's own,
+  so that strawberry sees an extension without a per-field hook (it compares the two).
+- `strawberry_django.optimizer.DjangoOptimizerExtension.resolve`: the per-field hook dropped.
 """
 
 from __future__ import annotations

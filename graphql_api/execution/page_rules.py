@@ -9,6 +9,10 @@ for every connection field in the operation, nested ones included, before execut
 - `first` or `last` is required, at most MAX_PAGE_SIZE: above is PAGINATION_LIMIT (never a
   silent cut); a negative one, or neither, is BAD_USER_INPUT;
 - a cursor that is not one of ours is INVALID_CURSOR.
+
+Library internals relied on (checked with strawberry-graphql-django 0.93.0):
+- `strawberry_django.relay.DjangoCursorEdge.CURSOR_PREFIX`: the prefix
+  strawberry-django encodes in each of its cursors, compared before decoding one.
 """
 
 from __future__ import annotations
@@ -26,16 +30,18 @@ from graphql import (
     TypeInfo,
     TypeInfoVisitor,
     Visitor,
+    get_argument_values,
     get_named_type,
     get_operation_ast,
+    get_variable_values,
     visit,
 )
-from graphql.execution.values import get_argument_values, get_variable_values
 from strawberry.extensions import SchemaExtension
 from strawberry.relay import from_base64
 from strawberry_django.relay import DjangoCursorConnection, DjangoCursorEdge
 
 from graphql_api.common.errors import ApiError, ApiErrorCode
+from graphql_api.execution.core_schema import core_schema
 
 MAX_PAGE_SIZE = 100
 # The optimizer prefetches nested pages with this bound; ours is checked up front.
@@ -134,7 +140,7 @@ class PaginationRulesExtension(SchemaExtension):
     def _first_violation(self) -> ApiError | None:
         context = self.execution_context
         document = context.graphql_document
-        schema = context.schema._schema
+        schema = core_schema(context.schema)
         operation = get_operation_ast(document, context.operation_name)
         if operation is None:
             return None  # execution reports the missing operation

@@ -7,9 +7,8 @@ upload), and each member has its type: `query` a string, `operationName` a strin
 `variables` and `extensions` objects or null. Anything else is a `BadRequest`, answered as
 a GraphQL error with `extensions.code` (never a 500).
 
-Library internals relied on (checked with strawberry-graphql 0.341.2):
-`strawberry.file_uploads.utils.replace_placeholders_with_files`, which puts a multipart
-request's files where its `map` says (the GraphQL multipart request spec)."""
+A multipart request's files are placed where its `map` says by strawberry's helper
+(graphql_api.execution.http_view.place_uploads)."""
 
 from __future__ import annotations
 
@@ -22,9 +21,9 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParserError
 from django.utils.http import parse_header_parameters
-from strawberry.file_uploads.utils import replace_placeholders_with_files
 
 from graphql_api.common.errors import ApiErrorCode
+from graphql_api.execution.http_view import place_uploads
 
 JSON = "application/json"
 MULTIPART = "multipart/form-data"
@@ -130,7 +129,7 @@ def _from_multipart(request: HttpRequest) -> GraphQLRequest:
     if not isinstance(data, dict) or not isinstance(files_map, dict):
         raise BadRequest("`operations` and `map` must be JSON objects.")
     try:
-        data = replace_placeholders_with_files(data, files_map, files)
+        data = place_uploads(data, files_map, files)
     except (KeyError, IndexError, TypeError, ValueError, AttributeError):
         raise BadRequest("The multipart `map` names a file or path that is not there.") from None
     return _from_mapping(data, uploads=True)

@@ -7,31 +7,26 @@ caller's credentials, then strawberry's execution with the operation gate
 (graphql_api/execution/gate.py). Status codes and the media type follow GraphQL over HTTP
 (graphql_api/http/responses.py).
 
-Library internals relied on (checked with strawberry-graphql 0.341.2, cross-web 0.9.0):
-- `AsyncGraphQLView.run`, `.parse_http_body`, `.process_result`, `.should_render_graphql_ide`
-  and `.request_adapter_class`, overridden or called so that strawberry executes the
-  envelope read here instead of reading the request itself;
-- the request adapter's `.request` attribute (cross-web's Django adapter);
-- `cross_web.HTTPException`, which strawberry raises for requests it refuses (none reach it
-  after the checks here; it is caught so that one never becomes a 500)."""
+strawberry executes the envelope read here through CheckedOperationView
+(graphql_api/execution/http_view.py), which holds the strawberry internals this needs;
+this module uses only Django's `dispatch` and strawberry's documented view hooks."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from cross_web import HTTPException
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.views.decorators.csrf import csrf_exempt
 from graphql import GraphQLError, OperationType
-from strawberry.django.views import AsyncGraphQLView
-from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from domain.accounts.authentication import AuthenticationFailed
 from graphql_api.common.errors import ApiErrorCode
 from graphql_api.context import Context
 from graphql_api.execution.documents import ParsedDocument, documents
+from graphql_api.execution.http_view import CheckedOperationView, StrawberryRefusal
 from graphql_api.http import response_cache
 from graphql_api.http.authentication import resolve_viewer, unauthenticated_response
 from graphql_api.http.csrf import csrf_rejection
@@ -88,7 +83,7 @@ def _operation_refusal(
     return None
 
 
-class GraphQLView(AsyncGraphQLView):
+class GraphQLView(CheckedOperationView):
     async def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if request.method not in ALLOWED_METHODS:
             return error_response(
@@ -98,7 +93,7 @@ class GraphQLView(AsyncGraphQLView):
                 message="Send GraphQL requests with GET (queries) or POST.",
                 headers={"Allow": ", ".join(ALLOWED_METHODS)},
             )
-        if self.graphql_ide and self.should_render_graphql_ide(self.request_adapter_class(request)):
+        if self.wants_graphql_ide(request):
             return await self.render_graphql_ide(request)
         try:
             operation = read_envelope(request, multipart_allowed=self.multipart_uploads_enabled)
@@ -111,7 +106,6 @@ class GraphQLView(AsyncGraphQLView):
         rejection = csrf_rejection(request)
         if rejection is not None:
             return rejection
-        request.graphql_request = operation  # type: ignore[attr-defined]
         parsed = _parsed(operation)
         operation_type = parsed.operation_type(operation.operation_name) if parsed else None
         refusal = _operation_refusal(request, operation, parsed, operation_type)
@@ -119,10 +113,10 @@ class GraphQLView(AsyncGraphQLView):
             return refusal
         key = await response_cache.cache_key(request, operation, operation_type)
         if key is not None:
-            return await response_cache.serve(key, lambda: self._execute(request))
-        return await self._execute(request)
+            return await response_cache.serve(key, lambda: self._execute(request, operation))
+        return await self._execute(request, operation)
 
-    async def _execute(self, request: HttpRequest) -> HttpResponse:
+    async def _execute(self, request: HttpRequest, operation: GraphQLRequest) -> HttpResponse:
         """The caller's credentials, then strawberry's execution of the checked envelope."""
         try:
             # Resolve the caller once, here, so resolvers never touch a lazy user from
@@ -131,25 +125,15 @@ class GraphQLView(AsyncGraphQLView):
         except AuthenticationFailed as failure:
             return unauthenticated_response(request, str(failure))
         try:
-            response = await self.run(request=request)
-        except HTTPException as refusal:
+            response = await self.execute_checked(request, operation)
+        except StrawberryRefusal as refusal:
             return error_response(
-                request, status=refusal.status_code, code="BAD_REQUEST", message=refusal.reason
+                request, status=refusal.status, code="BAD_REQUEST", message=refusal.reason
             )
         outcome = getattr(request, "graphql_outcome", None)
         if outcome is not None:
             apply_outcome(request, response, outcome)
         return response
-
-    async def parse_http_body(self, request_adapter: Any) -> GraphQLRequestData:
-        """The envelope `dispatch` read and checked (graphql_api/http/envelope.py)."""
-        operation: GraphQLRequest = request_adapter.request.graphql_request
-        return GraphQLRequestData(
-            query=operation.query,
-            variables=operation.variables,
-            operation_name=operation.operation_name,
-            extensions=operation.extensions,
-        )
 
     async def process_result(
         self, request: HttpRequest, result: ExecutionResult

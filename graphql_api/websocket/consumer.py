@@ -1,7 +1,8 @@
 """The GraphQL WebSocket consumer (graphql-transport-ws and legacy graphql-ws): the
 caller is resolved through the one authentication entry, from the `authorization` of the
 connection_init payload or else the session cookie; the connection then follows that
-sign-in and ends with it (see sign_in_watch.py), on both protocols."""
+sign-in and ends with it (see sign_in_watch.py), on both protocols. The legacy protocol's
+close codes are graphql_api/execution/ws_protocol.py's."""
 
 from __future__ import annotations
 
@@ -11,45 +12,16 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from strawberry.channels import GraphQLWSConsumer
+from strawberry import UNSET
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
-from strawberry.subscriptions.protocols.graphql_ws.types import ConnectionInitMessage
-from strawberry.types.unset import UNSET
 
 from domain.accounts.authentication import AuthenticationFailed, sign_in_by_authorization
 from graphql_api.context import Context
+from graphql_api.execution.ws_protocol import ProtocolConsumer
 from graphql_api.websocket.sign_in_watch import ConnectionWatch
 
-FORBIDDEN_CLOSE_CODE = 4403
 
-
-class LegacyProtocolHandler(BaseGraphQLWSHandler):
-    """The legacy graphql-ws protocol, but a refused `connection_init` closes with 4403
-    (after the protocol's `connection_error`), as graphql-transport-ws does, instead of
-    strawberry's 1011: one close code for a bad token, whichever protocol a client speaks.
-    And, as there, a second `connection_init` closes with 4429: a connection's viewer never
-    changes under its running subscriptions."""
-
-    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
-        if self.connection_acknowledged:  # one viewer per connection, as graphql-transport-ws
-            await self.websocket.close(code=4429, reason="Too many initialisation requests")
-            return
-        payload = message.get("payload")
-        if isinstance(payload, dict):
-            self.context.connection_params = payload
-            try:
-                await self.view.on_ws_connect(self.context)
-            except ConnectionRejectionError as rejection:
-                await self.send_message({"type": "connection_error", "payload": rejection.payload})
-                await self.websocket.close(code=FORBIDDEN_CLOSE_CODE, reason="Forbidden")
-                return
-        await super().handle_connection_init(message)
-
-
-class GraphQLSubscriptionConsumer(GraphQLWSConsumer):
-    graphql_ws_handler_class = LegacyProtocolHandler
-
+class GraphQLSubscriptionConsumer(ProtocolConsumer):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault(
             "connection_init_wait_timeout",

@@ -6,9 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, get_named_type, parse
-from graphql.execution.values import get_variable_values
+from graphql import (
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    get_named_type,
+    get_variable_values,
+    parse,
+)
 
+from graphql_api.execution.core_schema import core_schema
 from graphql_api.execution.cost import LIST_SIZES, is_connection, operation_cost
 from graphql_api.schema import schema
 from tests.support.graphql import contract_document, run_graphql
@@ -25,10 +32,10 @@ def _cost(query: str, variables: dict[str, Any] | None = None) -> int:
     document = parse(query)
     operation = document.definitions[0]
     coerced = get_variable_values(
-        schema._schema, operation.variable_definitions or (), variables or {}
+        core_schema(schema), operation.variable_definitions or (), variables or {}
     )
     assert not isinstance(coerced, list), coerced
-    return operation_cost(schema._schema, document, operation, coerced)
+    return operation_cost(core_schema(schema), document, operation, coerced)
 
 
 def test_cost_counts_each_value_a_page_and_a_list_can_hold():
@@ -68,7 +75,7 @@ def test_the_full_introspection_query_is_admitted_and_many_schemas_are_not(clien
 
 def test_every_list_of_objects_outside_a_connection_has_a_declared_size():
     unsized = []
-    for type_ in schema._schema.type_map.values():
+    for type_ in core_schema(schema).type_map.values():
         if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__"):
             continue
         if is_connection(type_):
@@ -98,9 +105,9 @@ def test_every_contract_operation_fits_the_default_limit_with_room_at_its_larges
         names = {v.variable.name.value for v in operation.variable_definitions or ()}
         variables = {"first": 100} if "first" in names else {}
         coerced = get_variable_values(
-            schema._schema, operation.variable_definitions or (), variables
+            core_schema(schema), operation.variable_definitions or (), variables
         )
-        cost = operation_cost(schema._schema, document, operation, coerced)
+        cost = operation_cost(core_schema(schema), document, operation, coerced)
         assert cost * 1.5 <= settings.GRAPHQL_MAX_COST, (operation.name.value, cost)
 
 
