@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from asgiref.sync import async_to_sync
 
 from domain.accounts.models import User
 from domain.catalog.models import Category, ProductImage
-from domain.common.read_version import catalog_version
+from domain.common.read_version import acatalog_version
 from tests.factories import make_category, make_product, make_product_image, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+catalog_version = async_to_sync(acatalog_version)  # as the response cache reads it
 
 
 @pytest.fixture
