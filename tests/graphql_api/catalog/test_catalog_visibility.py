@@ -119,8 +119,8 @@ def test_nested_lists_and_counts_hide_unpublished_products(world, viewer):
         base64.b64encode(b"Product").decode(),
         base64.b64encode(b"Product:abc").decode(),
         base64.b64encode(b"Product:-1").decode(),
-        base64.b64encode(b"Nonsense:1").decode(),
-        base64.b64encode(b"ProductConnection:1").decode(),
+        global_id("Nonsense", 1),
+        global_id("ProductConnection", 1),
         "",
     ],
 )
