@@ -137,7 +137,7 @@ async def test_a_holder_that_never_answers_holds_up_others_only_until_the_lock_t
     assert (await response_cache.serve("gql-test:k", compute))["X-Cache"] == "hit"
 
 
-def _signal_when_following(monkeypatch) -> asyncio.Event:
+def _signal_when_following(monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
     """An event set once a request waits on another's computation in this process."""
     following = asyncio.Event()
     follow = response_cache._follow
@@ -168,7 +168,7 @@ async def test_when_the_computing_request_goes_away_a_waiting_one_computes(monke
     first = asyncio.ensure_future(response_cache.serve("gql-test:k", abandoned))
     await started.wait()
     waiting = asyncio.ensure_future(response_cache.serve("gql-test:k", compute))
-    await following.wait()
+    await asyncio.wait_for(following.wait(), timeout=5)
     # when
     first.cancel()
     # then
@@ -197,7 +197,7 @@ async def test_a_refusal_of_one_clients_budget_is_not_handed_to_those_who_waited
     await leader_started.wait()
     # when another client's request for the same answer waits for it
     waiter = asyncio.create_task(response_cache.serve("budget-key", within_budget))
-    await following.wait()
+    await asyncio.wait_for(following.wait(), timeout=5)
     release.set()
     # then the 429 stays with its client, and the other computes its own answer
     assert (await leader).status_code == 429
