@@ -37,14 +37,6 @@ def _fresh_start() -> int:
     return time.time_ns() // 1_000
 
 
-def catalog_version() -> int:
-    version = cache.get(CATALOG_VERSION_KEY)
-    if version is None:
-        cache.add(CATALOG_VERSION_KEY, _fresh_start(), timeout=None)
-        version = cache.get(CATALOG_VERSION_KEY) or _fresh_start()
-    return int(version)
-
-
 async def acatalog_version() -> int:
     version = await cache.aget(CATALOG_VERSION_KEY)
     if version is None:

@@ -3,25 +3,19 @@ staff: the data each may see, or the exact error code, and nothing changed when 
 
 from __future__ import annotations
 
-import base64
-from decimal import Decimal
-
 import pytest
 
 from domain.accounts.models import RefreshToken, User
 from domain.catalog.models import Product
-from domain.orders.models import Order, OrderLine
-from tests.factories import make_category, make_product, make_user
+from domain.orders.models import Order
+from tests.factories import make_category, make_order, make_product, make_user
 from tests.support.graphql import error_codes, execute, operation_document
+from tests.support.ids import global_id
 
 pytestmark = pytest.mark.django_db
 
 VIEWERS = ["anonymous", "customer", "other_customer", "staff"]
 PASSWORD = "a-long-pass-phrase-9"
-
-
-def _gid(type_name: str, pk: int) -> str:
-    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
 
 
 @pytest.fixture
@@ -39,17 +33,7 @@ def world():
     }
     orders = {}
     for who in ("customer", "other_customer"):
-        order = Order.objects.create(
-            number=f"ORD-{who}", customer=people[who], total=Decimal("20.00")
-        )
-        OrderLine.objects.create(
-            order=order,
-            product=live,
-            product_name="Live Lamp",
-            unit_price=Decimal("10.00"),
-            quantity=2,
-        )
-        orders[who] = order
+        orders[who] = make_order(number=f"ORD-{who}", customer=people[who], lines=[(live, 2)])
     return {"people": people, "live": live, "draft": draft, "orders": orders}
 
 
@@ -74,10 +58,10 @@ def test_storefront_operations(world, viewer):
     assert [e["node"]["name"] for e in page["data"]["products"]["edges"]] == ["Live Lamp"]
     detail = _run("storefront", "ProductDetail", {"slug": "draft-lamp"}, who)
     assert (detail["data"]["product"] is not None) is sees_draft
-    node = _run("storefront", "ProductNode", {"id": _gid("Product", world["draft"].pk)}, who)
+    node = _run("storefront", "ProductNode", {"id": global_id("Product", world["draft"].pk)}, who)
     assert node["data"]["node"] == (
         {
-            "id": _gid("Product", world["draft"].pk),
+            "id": global_id("Product", world["draft"].pk),
             "name": "Draft Lamp",
             "price": "10.00",
             "stock": 5,
@@ -140,7 +124,7 @@ def test_my_orders_returns_the_order_summary(world):
     node = result["data"]["myOrders"]["edges"][0]["node"]
     assert result["data"]["myOrders"]["totalCount"] == 1
     assert node == {
-        "id": _gid("Order", order.pk),
+        "id": global_id("Order", order.pk),
         "number": "ORD-customer",
         "status": "PENDING",
         "total": "20.00",
@@ -151,7 +135,7 @@ def test_my_orders_returns_the_order_summary(world):
                 "quantity": 2,
                 "unitPrice": "10.00",
                 "productName": "Live Lamp",
-                "product": {"id": _gid("Product", world["live"].pk)},
+                "product": {"id": global_id("Product", world["live"].pk)},
             }
         ],
     }
@@ -186,7 +170,7 @@ def test_node_never_shows_another_customers_order(world, viewer, sees):
     order = world["orders"]["other_customer"]
     result = execute(
         "query ($id: ID!) { node(id: $id) { ... on Order { number } } }",
-        {"id": _gid("Order", order.pk)},
+        {"id": global_id("Order", order.pk)},
         viewer=world["people"][viewer],
     )
     assert result == {"data": {"node": {"number": "ORD-other_customer"} if sees else None}}

@@ -3,22 +3,17 @@ what their comments promise."""
 
 from __future__ import annotations
 
-import base64
-
 import pytest
 
 from domain.catalog.models import Product
 from tests.factories import make_category, make_product, make_user
 from tests.support.graphql import contract_document, execute
+from tests.support.ids import global_id
 
 pytestmark = pytest.mark.django_db
 
 SHOPPING = contract_document("shopping")
 STAFF = contract_document("staff")
-
-
-def _gid(type_name: str, pk: int) -> str:
-    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
 
 
 def _data(document: str, operation: str, variables: dict, viewer) -> dict:
@@ -30,7 +25,7 @@ def _data(document: str, operation: str, variables: dict, viewer) -> dict:
 def test_a_customer_journey_through_the_shopping_document():
     customer = make_user()
     product = make_product(stock=4)
-    pid = _gid("Product", product.pk)
+    pid = global_id("Product", product.pk)
     review = _data(
         SHOPPING,
         "ReviewCreate",
@@ -67,7 +62,7 @@ def test_a_back_office_session_through_the_staff_document():
                 "name": "Brass Lamp",
                 "price": "80.00",
                 "stock": 2,
-                "categoryId": _gid("Category", category.pk),
+                "categoryId": global_id("Category", category.pk),
             }
         },
         staff,

@@ -3,15 +3,16 @@ and runs against seeded demo data with its results checked."""
 
 from __future__ import annotations
 
-import base64
 from decimal import Decimal
 
 import pytest
 
 from domain.accounts.models import User
-from domain.catalog.models import Category, Favorite, Product
+from domain.catalog.models import Category, Product
 from domain.demo.seeding import CUSTOMER_ACCOUNT, demo_seed
+from tests.factories import make_favorite
 from tests.support.graphql import contract_document, execute
+from tests.support.ids import global_id, pk_of
 
 STOREFRONT = contract_document("storefront")
 
@@ -63,7 +64,7 @@ def test_catalog_page_with_filters_and_ordering_as_documented(seeded):
 def test_catalog_page_shows_the_customers_favourites(seeded):
     customer = User.objects.get(email=CUSTOMER_ACCOUNT.email)
     favourite = Product.objects.published().order_by("-created_at", "-id")[1]
-    Favorite.objects.create(user=customer, product=favourite)
+    make_favorite(user=customer, product=favourite)
     edges = _run("CatalogPage", {"first": 5}, viewer=customer)["products"]["edges"]
     assert [e["node"]["isFavorite"] for e in edges] == [False, True, False, False, False]
 
@@ -91,10 +92,10 @@ def test_product_detail_of_an_unknown_slug_is_null(seeded):
 @pytest.mark.django_db
 def test_product_node_returns_the_product(seeded):
     product = Product.objects.published().first()
-    global_id = base64.b64encode(f"Product:{product.pk}".encode()).decode()
-    assert _run("ProductNode", {"id": global_id}) == {
+    product_id = global_id("Product", product.pk)
+    assert _run("ProductNode", {"id": product_id}) == {
         "node": {
-            "id": global_id,
+            "id": product_id,
             "name": product.name,
             "price": str(product.price),
             "stock": product.stock,
@@ -109,7 +110,7 @@ def test_category_tree_counts_published_products_of_each_subtree(seeded):
     by_id = {e["node"]["id"]: e["node"] for e in edges}
     for node in by_id.values():
         children = [c for c in by_id.values() if (c["parent"] or {}).get("id") == node["id"]]
-        pk = int(base64.b64decode(node["id"]).decode().split(":")[1])
+        pk = pk_of(node["id"], type_name="Category")
         own = Product.objects.published().filter(category_id=pk).count()
         assert node["productCount"] == own + sum(c["productCount"] for c in children)
     roots = [n for n in by_id.values() if n["parent"] is None]

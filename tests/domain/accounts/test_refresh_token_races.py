@@ -5,7 +5,6 @@ own database connection, interleaved on explicit signals)."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +14,7 @@ from django.test import Client
 
 from domain.accounts import services
 from tests.factories import make_user
+from tests.support.concurrency import backend_pid, until_waiting_on_a_lock
 from tests.support.graphql import bearer, execute, run_graphql
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -44,9 +44,7 @@ def _in_thread(job: Callable[[], Any], started: dict[str, int]) -> tuple[threadi
 
     def run() -> None:
         try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_backend_pid()")
-                started["pid"] = cursor.fetchone()[0]
+            started["pid"] = backend_pid()
             outcome.append(job())
         except Exception as error:
             outcome.append(error)
@@ -56,21 +54,6 @@ def _in_thread(job: Callable[[], Any], started: dict[str, int]) -> tuple[threadi
     thread = threading.Thread(target=run)
     thread.start()
     return thread, outcome
-
-
-def _until_waiting_on_a_lock(started: dict[str, int], thread: threading.Thread) -> None:
-    """Until the thread's connection waits for a lock another transaction holds."""
-    deadline = time.monotonic() + 30
-    while True:
-        assert time.monotonic() < deadline, "the revocation never reached a lock"
-        assert thread.is_alive(), "the revocation finished without waiting for the refresh"
-        pid = started.get("pid")
-        if pid is not None:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted", [pid])
-                if cursor.fetchone():
-                    return
-        time.sleep(0.01)
 
 
 @pytest.mark.parametrize("revocation", ["passwordChange", "tokenRevoke"])
@@ -105,7 +88,7 @@ def test_a_refresh_committed_during_a_revocation_leaves_no_valid_refresh_token(
     else:
         job = lambda: execute(TOKEN_REVOKE, {"t": issued["refreshToken"]})  # noqa: E731
     revoker, revoked = _in_thread(job, revoker_started)
-    _until_waiting_on_a_lock(revoker_started, revoker)
+    until_waiting_on_a_lock(revoker_started, revoker)
     release.set()
     refresher.join(timeout=30)
     revoker.join(timeout=30)

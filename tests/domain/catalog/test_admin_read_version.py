@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from asgiref.sync import async_to_sync
 
 from domain.accounts.models import User
 from domain.catalog.models import Category, ProductImage
-from domain.common.read_version import catalog_version
-from tests.factories import make_category, make_product, make_user
+from domain.common.read_version import acatalog_version
+from tests.factories import make_category, make_product, make_product_image, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+catalog_version = async_to_sync(acatalog_version)  # as the response cache reads it
 
 
 @pytest.fixture
@@ -51,10 +54,10 @@ def test_saving_a_category_unchanged_in_the_admin_keeps_the_version(staff_client
 
 def test_an_image_edit_in_the_admin_moves_the_version_only_for_a_public_product(staff_client):
     # given
-    hidden = ProductImage.objects.create(
+    hidden = make_product_image(
         product=make_product(is_published=False), image="products/a.png", alt_text="a"
     )
-    shown = ProductImage.objects.create(
+    shown = make_product_image(
         product=make_product(is_published=True), image="products/b.png", alt_text="b"
     )
     before = catalog_version()

@@ -54,9 +54,7 @@ def test_rating_outside_1_to_5_is_refused_by_the_database(rating: int):
     product = make_product()
     _refused(
         "review_rating_1_to_5",
-        lambda: Review.objects.create(
-            product=product, author=make_user(), rating=rating, title="x"
-        ),
+        lambda: make_review(product=product, author=make_user(), rating=rating, title="x"),
     )
 
 
@@ -68,7 +66,7 @@ def test_second_review_by_the_same_author_is_refused_by_the_database():
     # when / then
     _refused(
         "review_one_per_author",
-        lambda: Review.objects.create(product=product, author=author, rating=3, title="again"),
+        lambda: make_review(product=product, author=author, rating=3, title="again"),
     )
     assert Review.objects.filter(product=product).count() == 1
 

@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from domain.catalog.models import Product
-from domain.orders.models import Order, OrderLine
-from tests.factories import make_product, make_user
+from domain.orders.models import OrderLine
+from tests.factories import make_order, make_product
 
 pytestmark = pytest.mark.django_db
 
@@ -15,10 +15,7 @@ pytestmark = pytest.mark.django_db
 def test_soft_deleted_product_leaves_the_default_manager_but_order_lines_keep_it():
     # given an order line for a product
     product = make_product(name="Lamp", price=Decimal("12.50"))
-    order = Order.objects.create(number="ORD-1", customer=make_user(), total=Decimal("12.50"))
-    line = OrderLine.objects.create(
-        order=order, product=product, product_name="Lamp", unit_price=Decimal("12.50"), quantity=1
-    )
+    line = make_order(lines=[(product, 1)]).lines.get()
     # when the product is soft-deleted
     Product.objects.filter(pk=product.pk).update(deleted_at=timezone.now())
     # then it is gone from the default manager, kept in all_objects and reachable from the line

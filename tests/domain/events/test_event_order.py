@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from django.db import connection, transaction
@@ -11,6 +10,7 @@ from django.db import connection, transaction
 from domain.catalog import services
 from domain.events.models import ProductEvent
 from tests.factories import make_product, make_user
+from tests.support.concurrency import backend_pid, until_waiting_on_a_lock
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -19,23 +19,28 @@ def test_a_later_transaction_cannot_commit_an_event_below_an_open_ones():
     staff = make_user(is_staff=True)
     first, second = make_product(stock=5), make_product(stock=5)
     first_recorded = threading.Event()
+    quick_started: dict[str, int] = {}
     order: list[str] = []
+
+    def quick_writer() -> None:
+        assert first_recorded.wait(timeout=30)
+        quick_started["pid"] = backend_pid()
+        services.stock_adjust(actor=staff, product_id=second.pk, delta=1)
+        order.append("second commits")
+        connection.close()
+
+    quick = threading.Thread(target=quick_writer)
 
     def slow_writer() -> None:
         with transaction.atomic():
             services.stock_adjust(actor=staff, product_id=first.pk, delta=1)
             first_recorded.set()
-            time.sleep(0.5)  # still open: its event row is not visible yet
+            # still open (its event row is not visible yet) until the quick writer waits
+            until_waiting_on_a_lock(quick_started, quick)
             order.append("first commits")
         connection.close()
 
-    def quick_writer() -> None:
-        first_recorded.wait()
-        services.stock_adjust(actor=staff, product_id=second.pk, delta=1)
-        order.append("second commits")
-        connection.close()
-
-    threads = [threading.Thread(target=slow_writer), threading.Thread(target=quick_writer)]
+    threads = [threading.Thread(target=slow_writer), quick]
     for thread in threads:
         thread.start()
     for thread in threads:

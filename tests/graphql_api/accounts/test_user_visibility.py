@@ -4,7 +4,6 @@ public display name is never taken from the email."""
 
 from __future__ import annotations
 
-import base64
 import importlib
 
 import pytest
@@ -14,14 +13,11 @@ from django.test import Client
 from domain.accounts.models import User
 from tests.factories import make_product, make_review, make_user
 from tests.support.graphql import execute, run_graphql
+from tests.support.ids import global_id
 
 pytestmark = pytest.mark.django_db
 
 USER_NODE = "query ($id: ID!) { node(id: $id) { ... on User { displayName } } }"
-
-
-def _global_id(type_name: str, pk: int) -> str:
-    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
 
 
 @pytest.fixture
@@ -61,7 +57,7 @@ def test_a_user_node_is_visible_to_others_only_through_a_review_they_may_see(
     caller = subjects[viewer] if viewer in subjects else viewers[viewer]
     # when
     answers = {
-        name: execute(USER_NODE, {"id": _global_id("User", user.pk)}, viewer=caller)
+        name: execute(USER_NODE, {"id": global_id("User", user.pk)}, viewer=caller)
         for name, user in subjects.items()
     }
     # then
@@ -78,7 +74,7 @@ def test_thirty_aliases_no_longer_enumerate_the_user_table():
     for author in (users[4], users[17]):
         make_review(product=product, author=author)
     aliases = " ".join(
-        f'u{n}: node(id: "{_global_id("User", user.pk)}") {{ ... on User {{ displayName }} }}'
+        f'u{n}: node(id: "{global_id("User", user.pk)}") {{ ... on User {{ displayName }} }}'
         for n, user in enumerate(users)
     )
     # when an anonymous caller asks for every one of them at once

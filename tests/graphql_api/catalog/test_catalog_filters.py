@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-import base64
 from decimal import Decimal
 
 import pytest
 
-from domain.catalog.models import Favorite, Product
-from tests.factories import make_category, make_product, make_user
+from domain.catalog.models import Product
+from tests.factories import make_category, make_favorite, make_product, make_user
 from tests.support.graphql import error_codes, execute
+from tests.support.ids import global_id
 
 pytestmark = pytest.mark.django_db
 
@@ -62,14 +62,14 @@ def test_product_filters(catalog, filters, expected):
 
 
 def test_category_id_filter_includes_descendants(catalog):
-    category_id = base64.b64encode(f"Category:{catalog['chairs'].pk}".encode()).decode()
+    category_id = global_id("Category", catalog["chairs"].pk)
     assert _names({"categoryId": category_id}) == ["Armchair", "Desk Chair"]
 
 
 def test_favourite_filter_shows_only_the_viewers_favourites(catalog):
     viewer = make_user()
-    Favorite.objects.create(user=viewer, product=Product.objects.get(name="Hose"))
-    Favorite.objects.create(user=make_user(), product=Product.objects.get(name="Sofa"))
+    make_favorite(user=viewer, product=Product.objects.get(name="Hose"))
+    make_favorite(user=make_user(), product=Product.objects.get(name="Sofa"))
     assert _names({"isFavorite": True}, viewer=viewer) == ["Hose"]
     assert _names({"isFavorite": False}, viewer=viewer) == ["Armchair", "Desk Chair", "Sofa"]
 
@@ -80,7 +80,7 @@ def test_favourite_filter_shows_only_the_viewers_favourites(catalog):
         ({"isFavorite": True}, "UNAUTHENTICATED"),
         ({"minRating": 6}, "BAD_USER_INPUT"),
         ({"minRating": -1}, "BAD_USER_INPUT"),
-        ({"categoryId": base64.b64encode(b"Product:1").decode()}, "BAD_USER_INPUT"),
+        ({"categoryId": global_id("Product", 1)}, "BAD_USER_INPUT"),
         ({"price": {"gt": "cheap"}}, "BAD_USER_INPUT"),
         ({"name": {"regex": "("}}, "BAD_USER_INPUT"),
     ],

@@ -4,8 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.factories import make_product
-from tests.graphql_api.catalog.conftest import make_catalog
+from tests.factories import make_catalog, make_product
 from tests.support.graphql import error_codes, execute
 
 pytestmark = pytest.mark.django_db

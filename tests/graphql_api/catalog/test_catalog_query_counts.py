@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.graphql_api.catalog.conftest import make_catalog
+from tests.factories import make_catalog
 from tests.support.graphql import contract_document, execute
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]

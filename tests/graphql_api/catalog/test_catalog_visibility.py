@@ -8,17 +8,14 @@ import base64
 import pytest
 from django.utils import timezone
 
-from domain.catalog.models import Favorite, Product
-from tests.factories import make_category, make_product, make_review, make_user
+from domain.catalog.models import Product
+from tests.factories import make_category, make_favorite, make_product, make_review, make_user
 from tests.support.graphql import error_codes, execute
+from tests.support.ids import global_id
 
 pytestmark = pytest.mark.django_db
 
 VIEWERS = ["anonymous", "customer", "other_customer", "staff"]
-
-
-def _global_id(type_name: str, pk: int) -> str:
-    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
 
 
 @pytest.fixture
@@ -36,7 +33,7 @@ def world():
     Product.objects.filter(pk=gone.pk).update(deleted_at=timezone.now())
     for product in (live, draft):
         make_review(product=product, author=people["other_customer"])
-        Favorite.objects.create(user=people["customer"], product=product)
+        make_favorite(user=people["customer"], product=product)
     return {"people": people, "live": live, "draft": draft, "gone": gone}
 
 
@@ -89,7 +86,7 @@ def test_single_product_lookups_hide_what_the_viewer_may_not_see(world, viewer, 
     }"""
     result = execute(
         query,
-        {"id": _global_id("Product", product.pk), "slug": product.slug},
+        {"id": global_id("Product", product.pk), "slug": product.slug},
         viewer=world["people"][viewer],
     )
     expected = {"name": product.name} if visible else None
@@ -105,7 +102,7 @@ def test_nested_lists_and_counts_hide_unpublished_products(world, viewer):
       me { favorites(first: 10) { edges { node { name } } } }
     }"""
     draft_review = world["draft"].reviews.get()
-    result = execute(query, {"id": _global_id("Review", draft_review.pk)}, viewer=people[viewer])
+    result = execute(query, {"id": global_id("Review", draft_review.pk)}, viewer=people[viewer])
     assert result["data"]["categories"]["edges"] == [{"node": {"slug": "desks", "productCount": 1}}]
     if viewer == "staff":
         assert result["data"]["review"] == {"title": "Good", "product": {"name": "Draft"}}
@@ -122,8 +119,8 @@ def test_nested_lists_and_counts_hide_unpublished_products(world, viewer):
         base64.b64encode(b"Product").decode(),
         base64.b64encode(b"Product:abc").decode(),
         base64.b64encode(b"Product:-1").decode(),
-        base64.b64encode(b"Nonsense:1").decode(),
-        base64.b64encode(b"ProductConnection:1").decode(),
+        global_id("Nonsense", 1),
+        global_id("ProductConnection", 1),
         "",
     ],
 )
@@ -133,7 +130,7 @@ def test_node_with_a_malformed_or_foreign_id_is_null_without_an_error(world, bad
 
 
 def test_product_by_id_with_another_types_id_is_null(world):
-    category_id = _global_id("Category", world["live"].category_id)
+    category_id = global_id("Category", world["live"].category_id)
     result = execute("query ($id: ID!) { product(id: $id) { name } }", {"id": category_id})
     assert result == {"data": {"product": None}}
 
@@ -155,7 +152,7 @@ def test_user_private_fields_are_for_the_user_and_staff(world, viewer, sees_priv
     result = execute(
         """query ($id: ID!) { node(id: $id) { ... on User {
             displayName email isStaff favorites(first: 5) { edges { node { name } } } } } }""",
-        {"id": _global_id("User", customer.pk)},
+        {"id": global_id("User", customer.pk)},
         viewer=world["people"][viewer],
     )
     user = result["data"]["node"]

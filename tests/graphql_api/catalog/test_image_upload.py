@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 
@@ -12,8 +11,9 @@ from django.test import Client
 from PIL import Image
 
 from domain.catalog.models import ProductImage
-from tests.factories import make_product, make_user
+from tests.factories import make_product, make_product_image, make_user
 from tests.support.graphql import bearer, contract_document
+from tests.support.ids import global_id
 
 pytestmark = pytest.mark.django_db
 
@@ -57,15 +57,15 @@ def staff_token(client):
     return response.json()["data"]["tokenCreate"]["token"]
 
 
-def _gid(pk: int) -> str:
-    return base64.b64encode(f"Product:{pk}".encode()).decode()
-
-
 def test_a_real_png_is_stored_and_served_back_at_its_url(client, staff_token):
     product = make_product()
     content = _png()
     response = _upload(
-        client, _gid(product.pk), content, "../../etc/passwd.png", **bearer(staff_token)
+        client,
+        global_id("Product", product.pk),
+        content,
+        "../../etc/passwd.png",
+        **bearer(staff_token),
     )
     payload = response.json()["data"]["productImageUpload"]
     assert payload["errors"] == []
@@ -81,7 +81,11 @@ def test_a_real_png_is_stored_and_served_back_at_its_url(client, staff_token):
 def test_a_text_file_named_png_is_refused(client, staff_token):
     product = make_product()
     response = _upload(
-        client, _gid(product.pk), b"just some text", "photo.png", **bearer(staff_token)
+        client,
+        global_id("Product", product.pk),
+        b"just some text",
+        "photo.png",
+        **bearer(staff_token),
     )
     assert response.json()["data"]["productImageUpload"] == {
         "image": None,
@@ -101,7 +105,9 @@ def test_an_image_over_5_mb_is_refused(client, staff_token, monkeypatch):
 
     monkeypatch.setattr(images, "MAX_IMAGE_BYTES", 50)
     product = make_product()
-    response = _upload(client, _gid(product.pk), _png((64, 64)), "big.png", **bearer(staff_token))
+    response = _upload(
+        client, global_id("Product", product.pk), _png((64, 64)), "big.png", **bearer(staff_token)
+    )
     assert response.json()["data"]["productImageUpload"]["errors"] == [
         {"field": "file", "message": "The file is larger than 5 MB.", "code": "FILE_TOO_LARGE"}
     ]
@@ -111,17 +117,22 @@ def test_a_gif_is_refused(client, staff_token):
     buffer = io.BytesIO()
     Image.new("RGB", (4, 4)).save(buffer, format="GIF")
     response = _upload(
-        client, _gid(make_product().pk), buffer.getvalue(), "a.png", **bearer(staff_token)
+        client,
+        global_id("Product", make_product().pk),
+        buffer.getvalue(),
+        "a.png",
+        **bearer(staff_token),
     )
     assert response.json()["data"]["productImageUpload"]["errors"][0]["code"] == "INVALID_IMAGE"
 
 
 def test_the_twenty_first_image_is_refused(client, staff_token):
     product = make_product()
-    ProductImage.objects.bulk_create(
-        ProductImage(product=product, image=f"x/{n}.png", position=n) for n in range(20)
+    for n in range(20):
+        make_product_image(product=product, image=f"x/{n}.png", position=n)
+    response = _upload(
+        client, global_id("Product", product.pk), _png(), "a.png", **bearer(staff_token)
     )
-    response = _upload(client, _gid(product.pk), _png(), "a.png", **bearer(staff_token))
     assert response.json()["data"]["productImageUpload"]["errors"][0]["code"] == ("TOO_MANY_IMAGES")
 
 
@@ -129,8 +140,10 @@ def test_a_multipart_request_without_bearer_or_csrf_token_is_refused():
     staff = make_user(is_staff=True)
     client = Client(enforce_csrf_checks=True)
     client.force_login(staff)
-    response = _upload(client, _gid(make_product().pk), _png(), "a.png")
+    response = _upload(client, global_id("Product", make_product().pk), _png(), "a.png")
     assert response.status_code == 403
-    anonymous = _upload(Client(enforce_csrf_checks=True), _gid(make_product().pk), _png(), "a.png")
+    anonymous = _upload(
+        Client(enforce_csrf_checks=True), global_id("Product", make_product().pk), _png(), "a.png"
+    )
     assert anonymous.status_code == 403
     assert not ProductImage.objects.exists()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from decimal import Decimal
 
 import pytest
@@ -11,12 +10,9 @@ from domain.catalog.models import Product
 from domain.events.models import ProductEvent
 from tests.factories import make_category, make_product, make_user
 from tests.support.graphql import execute, operation_document
+from tests.support.ids import global_id
 
 pytestmark = pytest.mark.django_db
-
-
-def _gid(type_name: str, pk: int) -> str:
-    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
 
 
 @pytest.fixture
@@ -45,19 +41,19 @@ def test_product_create_derives_the_slug_and_records_an_event(staff, category):
         name="Oak Desk Lamp",
         price="49.90",
         stock=3,
-        categoryId=_gid("Category", category.pk),
+        categoryId=global_id("Category", category.pk),
         isPublished=True,
     )
     assert payload["errors"] == []
     product = Product.objects.get(slug="oak-desk-lamp")
     assert payload["product"] == {
-        "id": _gid("Product", product.pk),
+        "id": global_id("Product", product.pk),
         "name": "Oak Desk Lamp",
         "slug": "oak-desk-lamp",
         "price": "49.90",
         "stock": 3,
         "isPublished": True,
-        "category": {"id": _gid("Category", category.pk)},
+        "category": {"id": global_id("Category", category.pk)},
     }
     assert product.currency == "EUR" and product.creator == staff
     assert list(ProductEvent.objects.values_list("type", "product_id")) == [
@@ -140,7 +136,7 @@ def test_product_create_derives_the_slug_and_records_an_event(staff, category):
 )
 def test_product_create_refuses_bad_input_and_changes_nothing(staff, category, input_, errors):
     make_product(name="Taken", slug="taken", category=category)
-    input_.setdefault("categoryId", _gid("Category", category.pk))
+    input_.setdefault("categoryId", global_id("Category", category.pk))
     before = _snapshot()
     assert _create(staff, **input_) == {"product": None, "errors": errors}
     assert _snapshot() == before
@@ -153,20 +149,22 @@ def test_product_writes_are_for_staff_only(category, viewer, code):
     who = make_user() if viewer else None
     product = make_product(category=category)
     before = _snapshot()
-    created = _create(who, name="X", price="1", stock=1, categoryId=_gid("Category", category.pk))
+    created = _create(
+        who, name="X", price="1", stock=1, categoryId=global_id("Category", category.pk)
+    )
     updated = execute(
         operation_document("staff", "ProductUpdate"),
-        {"id": _gid("Product", product.pk), "input": {"price": "2"}},
+        {"id": global_id("Product", product.pk), "input": {"price": "2"}},
         viewer=who,
     )["data"]["productUpdate"]
     deleted = execute(
         operation_document("staff", "ProductDelete"),
-        {"id": _gid("Product", product.pk)},
+        {"id": global_id("Product", product.pk)},
         viewer=who,
     )["data"]["productDelete"]
     adjusted = execute(
         operation_document("staff", "StockAdjust"),
-        {"productId": _gid("Product", product.pk), "delta": 5},
+        {"productId": global_id("Product", product.pk), "delta": 5},
         viewer=who,
     )["data"]["stockAdjust"]
     for payload in (created, updated, deleted, adjusted):
@@ -179,7 +177,7 @@ def test_product_update_changes_only_given_fields_and_records_what_changed(staff
     payload = execute(
         operation_document("staff", "ProductUpdate"),
         {
-            "id": _gid("Product", product.pk),
+            "id": global_id("Product", product.pk),
             "input": {"price": "12.50", "isPublished": True, "name": product.name},
         },
         viewer=staff,
@@ -198,15 +196,15 @@ def test_product_delete_is_soft_and_keeps_the_row(staff, category):
     product = make_product(category=category)
     payload = execute(
         operation_document("staff", "ProductDelete"),
-        {"id": _gid("Product", product.pk)},
+        {"id": global_id("Product", product.pk)},
         viewer=staff,
     )["data"]["productDelete"]
-    assert payload == {"deletedId": _gid("Product", product.pk), "errors": []}
+    assert payload == {"deletedId": global_id("Product", product.pk), "errors": []}
     assert not Product.objects.filter(pk=product.pk).exists()
     assert Product.all_objects.get(pk=product.pk).deleted_at is not None
     again = execute(
         operation_document("staff", "ProductDelete"),
-        {"id": _gid("Product", product.pk)},
+        {"id": global_id("Product", product.pk)},
         viewer=staff,
     )["data"]["productDelete"]
     assert again == {
@@ -218,9 +216,9 @@ def test_product_delete_is_soft_and_keeps_the_row(staff, category):
 def test_stock_adjust_never_goes_below_zero(staff, category):
     product = make_product(category=category, stock=3)
     document = operation_document("staff", "StockAdjust")
-    variables = {"productId": _gid("Product", product.pk)}
+    variables = {"productId": global_id("Product", product.pk)}
     assert execute(document, {**variables, "delta": -3}, viewer=staff)["data"]["stockAdjust"] == {
-        "product": {"id": _gid("Product", product.pk), "stock": 0},
+        "product": {"id": global_id("Product", product.pk), "stock": 0},
         "errors": [],
     }
     refused = execute(document, {**variables, "delta": -1}, viewer=staff)["data"]["stockAdjust"]
@@ -238,7 +236,7 @@ def test_stock_adjust_never_goes_below_zero(staff, category):
     assert product.stock == 0
 
 
-@pytest.mark.parametrize("bad_id", ["nope", _gid("Category", 1), _gid("Product", 999999)])
+@pytest.mark.parametrize("bad_id", ["nope", global_id("Category", 1), global_id("Product", 999999)])
 def test_mutations_with_a_bad_product_id_answer_not_found(staff, bad_id):
     payload = execute(
         operation_document("staff", "StockAdjust"), {"productId": bad_id, "delta": 1}, viewer=staff

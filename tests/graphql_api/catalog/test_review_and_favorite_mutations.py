@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import base64
-
 import pytest
 
 from domain.catalog.models import Favorite, Review
 from domain.events.models import ProductEvent
 from tests.factories import make_product, make_review, make_user
 from tests.support.graphql import execute, operation_document
+from tests.support.ids import global_id
 
 pytestmark = pytest.mark.django_db
 
@@ -15,12 +14,8 @@ REVIEW = operation_document("shopping", "ReviewCreate")
 FAVORITE = operation_document("shopping", "FavoriteToggle")
 
 
-def _gid(type_name: str, pk: int) -> str:
-    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
-
-
 def _review(viewer, product, **input_):
-    input_ = {"productId": _gid("Product", product.pk), "rating": 4, "title": "Nice", **input_}
+    input_ = {"productId": global_id("Product", product.pk), "rating": 4, "title": "Nice", **input_}
     return execute(REVIEW, {"input": input_}, viewer=viewer)["data"]["reviewCreate"]
 
 
@@ -34,7 +29,7 @@ def test_review_create_updates_the_rating_stats_in_the_same_answer():
     assert payload["errors"] == []
     assert payload["review"]["rating"] == 5 and payload["review"]["body"] == "Really."
     assert payload["review"]["product"] == {
-        "id": _gid("Product", product.pk),
+        "id": global_id("Product", product.pk),
         "ratingAvg": 3.5,
         "reviewCount": 2,
     }
@@ -120,15 +115,18 @@ def test_reviews_only_on_visible_products(published):
 def test_anonymous_callers_cannot_review_or_favourite():
     product = make_product()
     assert _review(None, product)["errors"][0]["code"] == "UNAUTHENTICATED"
-    toggled = execute(FAVORITE, {"productId": _gid("Product", product.pk)})
+    toggled = execute(FAVORITE, {"productId": global_id("Product", product.pk)})
     assert toggled["data"]["favoriteToggle"]["errors"][0]["code"] == "UNAUTHENTICATED"
 
 
 def test_favorite_toggle_turns_on_then_off():
     product, customer = make_product(), make_user()
-    variables = {"productId": _gid("Product", product.pk)}
+    variables = {"productId": global_id("Product", product.pk)}
     on = execute(FAVORITE, variables, viewer=customer)["data"]["favoriteToggle"]
-    assert on == {"product": {"id": _gid("Product", product.pk), "isFavorite": True}, "errors": []}
+    assert on == {
+        "product": {"id": global_id("Product", product.pk), "isFavorite": True},
+        "errors": [],
+    }
     off = execute(FAVORITE, variables, viewer=customer)["data"]["favoriteToggle"]
     assert off["product"]["isFavorite"] is False
     assert not Favorite.objects.exists()
@@ -137,7 +135,7 @@ def test_favorite_toggle_turns_on_then_off():
 def test_review_update_and_delete_follow_ownership():
     product, author, other = make_product(), make_user(), make_user()
     staff = make_user(is_staff=True)
-    review_id = _gid("Review", _review(author, product) and Review.objects.get().pk)
+    review_id = global_id("Review", _review(author, product) and Review.objects.get().pk)
     update = (
         "mutation ($id: ID!) { reviewUpdate(id: $id, input: {rating: 1}) "
         "{ review { rating } errors { field message code } } }"

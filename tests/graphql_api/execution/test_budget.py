@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import base64
+import asyncio
 from typing import Any
 
 import pytest
@@ -11,8 +11,10 @@ from asgiref.sync import sync_to_async
 from django.test import Client
 
 from domain.accounts.tokens import access_token_encode
+from graphql_api.execution import budget
 from tests.factories import make_product, make_review, make_user
 from tests.support.graphql import bearer
+from tests.support.ids import global_id
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -131,14 +133,14 @@ async def test_each_event_of_a_subscription_is_bounded_in_cost(open_ws):
 
 
 async def test_a_clients_live_subscriptions_are_bounded_and_ending_one_frees_its_share(
-    open_ws,
-    settings,
+    open_ws, settings, monkeypatch
 ):
     # given a signed-in client that may hold subscriptions costing 5 at once
     settings.GRAPHQL_MAX_LIVE_COST = 5
+    released = _signal_on_release(monkeypatch)
     user = await sync_to_async(make_user)()
     product = await sync_to_async(make_product)()
-    gid = base64.b64encode(f"Product:{product.pk}".encode()).decode()
+    gid = global_id("Product", product.pk)
     socket = await open_ws(init={"authorization": f"Bearer {access_token_encode(user)}"})
     first = await socket.subscribe(SUBSCRIBE, {"id": gid})
     await socket.subscribe(SUBSCRIBE, {"id": gid})
@@ -150,15 +152,31 @@ async def test_a_clients_live_subscriptions_are_bounded_and_ending_one_frees_its
     assert [e["extensions"] for e in message["payload"]] == [
         {"code": "QUERY_TOO_COMPLEX", "cost": 6, "maxCost": 5}
     ]
-    # and once the first ends, another fits again
+    # when the first ends, and the server has let go of its share
     await socket.communicator.send_json_to({"id": first, "type": "complete"})
-    for _ in range(100):
-        await socket.subscribe(SUBSCRIBE, {"id": gid})
-        if await socket.nothing_within(0.1):
-            break  # accepted: it waits for events
-        await socket.receive()  # refused: the first's share is not freed yet
-    else:
-        raise AssertionError("the ended subscription's share was never freed")
+    await asyncio.wait_for(released.wait(), timeout=5)
+    # then another fits again: a fourth is accepted (an accepted subscription answers
+    # nothing until an event), so a fifth would hold 6 and is the one refused
+    await socket.subscribe(SUBSCRIBE, {"id": gid})
+    fifth = await socket.subscribe(SUBSCRIBE, {"id": gid})
+    message = await socket.receive()
+    assert (message["type"], message["id"]) == ("error", fifth)
+    assert [e["extensions"] for e in message["payload"]] == [
+        {"code": "QUERY_TOO_COMPLEX", "cost": 6, "maxCost": 5}
+    ]
+
+
+def _signal_on_release(monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
+    """An event set when the server lets go of a live subscription's share."""
+    released = asyncio.Event()
+    release = budget.live_costs.release
+
+    def releasing(*args: Any) -> None:
+        release(*args)
+        released.set()
+
+    monkeypatch.setattr(budget.live_costs, "release", releasing)
+    return released
 
 
 def test_writes_spend_the_budget_so_a_user_cannot_move_the_cache_without_bound(client, settings):
@@ -172,7 +190,7 @@ def test_writes_spend_the_budget_so_a_user_cannot_move_the_cache_without_bound(c
         "mutation ($id: ID!, $r: Int!) { reviewUpdate(id: $id, input: {rating: $r})"
         " { errors { code } } }"
     )
-    gid = base64.b64encode(f"Review:{review.pk}".encode()).decode()
+    gid = global_id("Review", review.pk)
 
     def rate(rating: int) -> Any:
         return client.post(

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import base64
 from decimal import Decimal
 
 import pytest
@@ -10,15 +9,12 @@ from domain.events.models import OrderEvent
 from domain.orders.models import Order
 from tests.factories import make_product, make_user
 from tests.support.graphql import execute, operation_document
+from tests.support.ids import global_id
 
 pytestmark = pytest.mark.django_db
 
 PLACE = operation_document("shopping", "OrderPlace")
 CANCEL = operation_document("shopping", "OrderCancel")
-
-
-def _gid(type_name: str, pk: int) -> str:
-    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
 
 
 def _place(viewer, lines, **extra):
@@ -44,9 +40,9 @@ def test_order_place_snapshots_prices_merges_lines_and_takes_stock(customer):
     payload = _place(
         customer,
         [
-            {"productId": _gid("Product", lamp.pk), "quantity": 1},
-            {"productId": _gid("Product", desk.pk), "quantity": 2},
-            {"productId": _gid("Product", lamp.pk), "quantity": 2},
+            {"productId": global_id("Product", lamp.pk), "quantity": 1},
+            {"productId": global_id("Product", desk.pk), "quantity": 2},
+            {"productId": global_id("Product", lamp.pk), "quantity": 2},
         ],
     )
     assert payload["errors"] == []
@@ -58,12 +54,12 @@ def test_order_place_snapshots_prices_merges_lines_and_takes_stock(customer):
         {
             "quantity": 3,
             "unitPrice": "12.50",
-            "product": {"id": _gid("Product", lamp.pk), "stock": 7},
+            "product": {"id": global_id("Product", lamp.pk), "stock": 7},
         },
         {
             "quantity": 2,
             "unitPrice": "100.00",
-            "product": {"id": _gid("Product", desk.pk), "stock": 0},
+            "product": {"id": global_id("Product", desk.pk), "stock": 0},
         },
     ]
     Product.objects.filter(pk=lamp.pk).update(price=Decimal("99.00"), name="Renamed")
@@ -153,7 +149,7 @@ def test_order_place_refuses_bad_input_and_changes_nothing(customer, lines, erro
 
     def line(spec):
         target = other if spec.get("other") else draft if spec.get("draft") else lamp
-        product_id = "bad" if spec.get("bad_id") else _gid("Product", target.pk)
+        product_id = "bad" if spec.get("bad_id") else global_id("Product", target.pk)
         return {"productId": product_id, "quantity": spec["quantity"]}
 
     before = _state()
@@ -164,7 +160,7 @@ def test_order_place_refuses_bad_input_and_changes_nothing(customer, lines, erro
 def test_order_place_over_fifty_lines_is_refused(customer):
     products = [make_product(stock=5) for _ in range(51)]
     payload = _place(
-        customer, [{"productId": _gid("Product", p.pk), "quantity": 1} for p in products]
+        customer, [{"productId": global_id("Product", p.pk), "quantity": 1} for p in products]
     )
     assert payload["errors"] == [
         {"field": "lines", "message": "At most 50 lines.", "code": "INVALID"}
@@ -173,13 +169,13 @@ def test_order_place_over_fifty_lines_is_refused(customer):
 
 def test_anonymous_callers_cannot_order():
     lamp = make_product()
-    payload = _place(None, [{"productId": _gid("Product", lamp.pk), "quantity": 1}])
+    payload = _place(None, [{"productId": global_id("Product", lamp.pk), "quantity": 1}])
     assert payload["errors"][0]["code"] == "UNAUTHENTICATED"
 
 
 def test_an_idempotency_key_reused_returns_the_first_order(customer):
     lamp = make_product(stock=10)
-    lines = [{"productId": _gid("Product", lamp.pk), "quantity": 2}]
+    lines = [{"productId": global_id("Product", lamp.pk), "quantity": 2}]
     first = _place(customer, lines, idempotencyKey="checkout-1")
     again = _place(customer, lines, idempotencyKey="checkout-1")
     assert first["order"]["id"] == again["order"]["id"]
@@ -190,9 +186,9 @@ def test_an_idempotency_key_reused_returns_the_first_order(customer):
 
 def test_cancelling_twice_gives_the_stock_back_once(customer):
     lamp = make_product(stock=10)
-    order_id = _place(customer, [{"productId": _gid("Product", lamp.pk), "quantity": 4}])["order"][
-        "id"
-    ]
+    order_id = _place(customer, [{"productId": global_id("Product", lamp.pk), "quantity": 4}])[
+        "order"
+    ]["id"]
     first = execute(CANCEL, {"id": order_id}, viewer=customer)["data"]["orderCancel"]
     assert first == {"order": {"id": order_id, "status": "CANCELLED"}, "errors": []}
     second = execute(CANCEL, {"id": order_id}, viewer=customer)["data"]["orderCancel"]
@@ -213,9 +209,9 @@ def test_cancelling_twice_gives_the_stock_back_once(customer):
 @pytest.mark.parametrize(("who", "allowed"), [("other", False), ("staff", True)])
 def test_only_the_owner_or_staff_cancel(customer, who, allowed):
     lamp = make_product(stock=10)
-    order_id = _place(customer, [{"productId": _gid("Product", lamp.pk), "quantity": 1}])["order"][
-        "id"
-    ]
+    order_id = _place(customer, [{"productId": global_id("Product", lamp.pk), "quantity": 1}])[
+        "order"
+    ]["id"]
     actor = make_user(is_staff=(who == "staff"))
     payload = execute(CANCEL, {"id": order_id}, viewer=actor)["data"]["orderCancel"]
     if allowed:

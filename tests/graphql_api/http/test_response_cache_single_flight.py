@@ -137,9 +137,23 @@ async def test_a_holder_that_never_answers_holds_up_others_only_until_the_lock_t
     assert (await response_cache.serve("gql-test:k", compute))["X-Cache"] == "hit"
 
 
-async def test_when_the_computing_request_goes_away_a_waiting_one_computes():
+def _signal_when_following(monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
+    """An event set once a request waits on another's computation in this process."""
+    following = asyncio.Event()
+    follow = response_cache._follow
+
+    async def following_flight(*args: Any) -> Any:
+        following.set()
+        return await follow(*args)
+
+    monkeypatch.setattr(response_cache, "_follow", following_flight)
+    return following
+
+
+async def test_when_the_computing_request_goes_away_a_waiting_one_computes(monkeypatch):
     # given: a computation under way whose request then goes away
     started, computations = asyncio.Event(), []
+    following = _signal_when_following(monkeypatch)
 
     async def abandoned() -> HttpResponse:
         computations.append("abandoned")
@@ -154,7 +168,7 @@ async def test_when_the_computing_request_goes_away_a_waiting_one_computes():
     first = asyncio.ensure_future(response_cache.serve("gql-test:k", abandoned))
     await started.wait()
     waiting = asyncio.ensure_future(response_cache.serve("gql-test:k", compute))
-    await asyncio.sleep(0)
+    await asyncio.wait_for(following.wait(), timeout=5)
     # when
     first.cancel()
     # then
@@ -166,9 +180,10 @@ async def test_when_the_computing_request_goes_away_a_waiting_one_computes():
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_a_refusal_of_one_clients_budget_is_not_handed_to_those_who_waited():
+async def test_a_refusal_of_one_clients_budget_is_not_handed_to_those_who_waited(monkeypatch):
     # given a request computing an answer that turns out to be its client's 429
     leader_started, release = asyncio.Event(), asyncio.Event()
+    following = _signal_when_following(monkeypatch)
 
     async def over_budget() -> HttpResponse:
         leader_started.set()
@@ -182,7 +197,7 @@ async def test_a_refusal_of_one_clients_budget_is_not_handed_to_those_who_waited
     await leader_started.wait()
     # when another client's request for the same answer waits for it
     waiter = asyncio.create_task(response_cache.serve("budget-key", within_budget))
-    await asyncio.sleep(0.2)  # (it reaches the flight and waits)
+    await asyncio.wait_for(following.wait(), timeout=5)
     release.set()
     # then the 429 stays with its client, and the other computes its own answer
     assert (await leader).status_code == 429

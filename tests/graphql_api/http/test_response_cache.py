@@ -10,6 +10,7 @@ from django.test import Client
 from domain.catalog import services
 from tests.factories import make_product, make_review, make_user
 from tests.support.graphql import bearer
+from tests.support.ids import global_id
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -87,12 +88,6 @@ def _mutate(user, query: str, variables: dict) -> dict:
     return payload
 
 
-def _gid(type_name: str, pk: int) -> str:
-    import base64
-
-    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
-
-
 REVIEW_UPDATE = (
     "mutation ($id: ID!, $input: ReviewUpdateInput!) "
     "{ reviewUpdate(id: $id, input: $input) { errors { field message code } } }"
@@ -114,7 +109,7 @@ def test_a_no_op_review_update_keeps_the_cached_answer_and_a_real_one_is_seen_at
     product = make_product(name="Lamp")
     review = make_review(product=product, author=author, rating=4, title="Good")
     assert _post(Client(), REVIEWS)["X-Cache"] == "miss"
-    review_id = _gid("Review", review.pk)
+    review_id = global_id("Review", review.pk)
     # when
     _mutate(author, REVIEW_UPDATE, {"id": review_id, "input": {}})
     _mutate(author, REVIEW_UPDATE, {"id": review_id, "input": {"rating": 4, "title": "Good"}})
@@ -133,7 +128,7 @@ def test_a_no_op_product_update_keeps_the_cached_answer_and_a_real_one_is_seen_a
     staff = make_user(is_staff=True)
     product = make_product(name="Lamp", price=Decimal("10.00"), stock=5)
     assert _post(Client(), REVIEWS)["X-Cache"] == "miss"
-    product_id = _gid("Product", product.pk)
+    product_id = global_id("Product", product.pk)
     # when
     _mutate(staff, PRODUCT_UPDATE, {"id": product_id, "input": {}})
     _mutate(
@@ -157,7 +152,7 @@ def test_a_zero_stock_adjustment_leaves_the_product_as_a_cached_answer_shows_it(
     product = make_product(name="Lamp")
     cached_node = _node(_post(Client(), REVIEWS))
     # when
-    _mutate(staff, STOCK_ADJUST, {"id": _gid("Product", product.pk), "delta": 0})
+    _mutate(staff, STOCK_ADJUST, {"id": global_id("Product", product.pk), "delta": 0})
     # then: what a fresh read sees is what the cache still serves
     from domain.accounts.tokens import access_token_encode
 
@@ -172,11 +167,11 @@ def test_changes_to_an_unpublished_product_keep_the_cached_answer_until_it_is_pu
     hidden = make_product(name="Secret", is_published=False)
     gone = make_product(name="Draft", is_published=False)
     assert _post(Client(), REVIEWS)["X-Cache"] == "miss"
-    hidden_id = _gid("Product", hidden.pk)
+    hidden_id = global_id("Product", hidden.pk)
     # when
     _mutate(staff, STOCK_ADJUST, {"id": hidden_id, "delta": 3})
     _mutate(staff, PRODUCT_UPDATE, {"id": hidden_id, "input": {"name": "Still secret"}})
-    _mutate(staff, PRODUCT_DELETE, {"id": _gid("Product", gone.pk)})
+    _mutate(staff, PRODUCT_DELETE, {"id": global_id("Product", gone.pk)})
     # then
     assert _post(Client(), REVIEWS)["X-Cache"] == "hit"
     # when

@@ -1,4 +1,5 @@
-"""Browser sessions: login/logout mutations; CSRF on cookie-authenticated POSTs only."""
+"""CSRF on the GraphQL endpoint: a POST riding on the session cookie must bring the CSRF
+token; a bearer-token POST needs none (graphql_api/http/csrf.py)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,6 @@ pytestmark = pytest.mark.django_db
 
 PASSWORD = "a-long-pass-phrase-9"
 ME = {"query": "{ me { email } }"}
-LOGIN = {
-    "query": f'mutation {{ login(email: "ada@example.com", password: "{PASSWORD}") '
-    "{ user { email } errors { code } } }"
-}
 
 
 @pytest.fixture
@@ -27,21 +24,6 @@ def _post(client: Client, body: dict, **headers: str):
     return client.post("/graphql/", body, content_type="application/json", headers=headers)
 
 
-def test_login_starts_a_session_and_logout_ends_it(user):
-    client = Client(enforce_csrf_checks=True)
-    assert _post(client, LOGIN).json()["data"]["login"] == {
-        "user": {"email": "ada@example.com"},
-        "errors": [],
-    }
-    assert client.get("/graphql/", {"query": "{ me { email } }"}).json() == {
-        "data": {"me": {"email": "ada@example.com"}}
-    }
-    token = client.cookies["csrftoken"].value
-    logout = _post(client, {"query": "mutation { logout { loggedOut } }"}, **{"X-CSRFToken": token})
-    assert logout.json() == {"data": {"logout": {"loggedOut": True}}}
-    assert client.get("/graphql/", {"query": "{ me { email } }"}).json() == {"data": {"me": None}}
-
-
 def test_a_cookie_authenticated_post_without_the_csrf_token_is_refused(user):
     # given a signed-in browser that enforces CSRF
     client = Client(enforce_csrf_checks=True)
@@ -51,14 +33,6 @@ def test_a_cookie_authenticated_post_without_the_csrf_token_is_refused(user):
     # then
     assert response.status_code == 403
     assert response.json()["errors"][0]["extensions"] == {"code": "CSRF_FAILED"}
-
-
-def test_login_sets_the_csrf_cookie_that_later_posts_send_back(user):
-    client = Client(enforce_csrf_checks=True)
-    assert _post(client, LOGIN).json()["data"]["login"]["errors"] == []  # no cookie yet: allowed
-    token = client.cookies["csrftoken"].value
-    response = _post(client, ME, **{"X-CSRFToken": token})
-    assert response.json() == {"data": {"me": {"email": "ada@example.com"}}}
 
 
 def test_a_bearer_post_needs_no_csrf_token(user, client):
