@@ -214,38 +214,56 @@ async def _joined(groups: list[str], handle: Any, *, give_up: Any = None) -> Asy
     row it is called with the error and receiving ends."""
     layer = get_channel_layer()
     channel = await layer.new_channel()
-    for group in groups:
-        await _retrying(lambda group=group: layer.group_add(group, channel))
-
-    async def pump() -> None:
-        failures = 0
-        while True:
-            try:
-                message = await layer.receive(channel)
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                failures += 1
-                if give_up is not None and failures > len(RECEIVE_RETRY_DELAYS):
-                    give_up(error)
-                    return
-                await asyncio.sleep(
-                    RECEIVE_RETRY_DELAYS[min(failures, len(RECEIVE_RETRY_DELAYS)) - 1]
-                )
-                continue
-            failures = 0
-            handle(message)
-
-    task = asyncio.create_task(pump())
     try:
-        yield
+        for group in groups:
+            await _retrying(lambda group=group: layer.group_add(group, channel))
+
+        async def pump() -> None:
+            failures = 0
+            while True:
+                try:
+                    message = await layer.receive(channel)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:
+                    failures += 1
+                    if give_up is not None and failures > len(RECEIVE_RETRY_DELAYS):
+                        give_up(error)
+                        return
+                    await asyncio.sleep(
+                        RECEIVE_RETRY_DELAYS[min(failures, len(RECEIVE_RETRY_DELAYS)) - 1]
+                    )
+                    continue
+                failures = 0
+                handle(message)
+
+        task = asyncio.create_task(pump())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+        # Also when cancelled while joining: the layer may have added the channel to a
+        # group although the caller never saw the reply, so every group is left.
+        await _leave(layer, groups, channel)
+
+
+async def _leave(layer: Any, groups: list[str], channel: str) -> None:
+    """Take `channel` out of `groups`. The discards run in a task of their own, shielded: a
+    second cancellation while they run (a client's `complete` racing its disconnect) ends
+    the wait, not the leaving."""
+
+    async def discard_all() -> None:
         for group in groups:
             with contextlib.suppress(Exception):
                 await layer.group_discard(group, channel)
+
+    leaving = asyncio.ensure_future(discard_all())
+    runtime.leaving.add(leaving)
+    leaving.add_done_callback(runtime.leaving.discard)
+    await asyncio.shield(leaving)
 
 
 @contextlib.asynccontextmanager

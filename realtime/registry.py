@@ -64,6 +64,8 @@ class Runtime:
     - `first_heard`: when this process first heard of each recent event;
     - `shared(name)`: named single-flight reads of the layers above (e.g. one execution
       of an event per document and viewer), so their state lives here too;
+    - `leaving`: channels still leaving their groups after their listener's task was
+      cancelled again while it left (held so that the task is not garbage-collected);
     - `log_reader`: what the poller reads the event log with (configuration).
     """
 
@@ -76,6 +78,7 @@ class Runtime:
         self.log_reads = SingleFlight(keep_for=SHARE_WINDOW)
         self.first_heard = FirstHeard()
         self._shared: dict[str, SingleFlight] = {}
+        self.leaving: set[asyncio.Task[None]] = set()
 
     def shared(
         self,

@@ -162,10 +162,6 @@ class Product(TimeStampedModel):
         return self.name
 
     @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
-
-    @property
     def is_public(self) -> bool:
         """Whether anonymous readers see it: the rule `product_restrict_to_visible` (in
         selectors) applies as a filter, for one row in memory."""

@@ -96,12 +96,16 @@ class SharedEventExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def execute_operation(self, serially: bool | None = None) -> Any:
         share_key = getattr(self.root_value, "share_key", None)
         if share_key is None:
-            return super().execute_operation(serially)
+            return self.execute_once(serially)
         document = _document_key(self)
         viewer = _viewer_key(self.context_value)
         if document is None or viewer is None:
-            return super().execute_operation(serially)
+            return self.execute_once(serially)
         return self._shared((*document, *viewer, *share_key), viewer, serially)
+
+    def execute_once(self, serially: bool | None = None) -> Any:
+        """One real execution of the operation (shared or not, every one goes here)."""
+        return super().execute_operation(serially)
 
     async def _shared(
         self, key: tuple[Any, ...], viewer: tuple[Any, bool], serially: bool | None
@@ -124,5 +128,5 @@ class SharedEventExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return result
 
     async def _own(self, serially: bool | None) -> Any:
-        result = super().execute_operation(serially)
+        result = self.execute_once(serially)
         return await result if self.is_awaitable(result) else result

@@ -4,7 +4,6 @@ Redis: subscribe, change something over HTTP, receive the event."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import os
 import shutil
 import socket
@@ -35,6 +34,7 @@ from tests.support.daphne import (
     running_daphne,
 )
 from tests.support.graphql import contract_document
+from tests.support.ids import global_id
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -45,10 +45,6 @@ STOCK_ADJUST = (
     "mutation ($id: ID!, $d: Int!) { stockAdjust(productId: $id, delta: $d) "
     "{ product { stock } errors { code } } }"
 )
-
-
-def _gid(type_name: str, pk: int) -> str:
-    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
 
 
 def _token(base_url: str, email: str) -> str:
@@ -116,14 +112,14 @@ def test_subscribe_then_mutate_over_http_delivers_the_event(catalog, subprotocol
     with running_daphne(daphne_env_on_test_services()) as base_url:
         token = _token(base_url, "staff@example.com")
         ws_url = base_url.replace("http://", "ws://") + "/graphql/"
-        variables = {"productIds": [_gid("Product", catalog.pk)], "types": ["STOCK_CHANGED"]}
+        variables = {"productIds": [global_id("Product", catalog.pk)], "types": ["STOCK_CHANGED"]}
         events = asyncio.run(
             _first_events(
                 ws_url,
                 variables,
                 1,
                 lambda: post_graphql(
-                    base_url, STOCK_ADJUST, {"id": _gid("Product", catalog.pk), "d": 4}, token
+                    base_url, STOCK_ADJUST, {"id": global_id("Product", catalog.pk), "d": 4}, token
                 ),
                 subprotocol=subprotocol,
                 listening=(settings.REDIS_URL, bus.product_group(catalog.pk)),
@@ -141,10 +137,10 @@ def test_an_event_crosses_from_one_daphne_process_to_another(catalog):
         events = asyncio.run(
             _first_events(
                 ws_url,
-                {"productIds": [_gid("Product", catalog.pk)]},
+                {"productIds": [global_id("Product", catalog.pk)]},
                 1,
                 lambda: post_graphql(
-                    second, STOCK_ADJUST, {"id": _gid("Product", catalog.pk), "d": -3}, token
+                    second, STOCK_ADJUST, {"id": global_id("Product", catalog.pk), "d": -3}, token
                 ),
                 subprotocol=WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL,
                 listening=(settings.REDIS_URL, bus.product_group(catalog.pk)),
@@ -189,7 +185,7 @@ def test_redis_down_during_a_mutation_then_the_relay_and_a_resume_deliver(catalo
     port = free_port()
     redis_url = f"redis://127.0.0.1:{port}/0"
     env = daphne_env_on_test_services(REDIS_URL=redis_url)
-    product_id = _gid("Product", catalog.pk)
+    product_id = global_id("Product", catalog.pk)
     with ExitStack() as stack:
         redis = stack.enter_context(private_redis(port))
         base_url = stack.enter_context(running_daphne(env))

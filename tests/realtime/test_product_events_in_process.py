@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import base64
 from decimal import Decimal
 
 import pytest
@@ -10,15 +9,12 @@ from domain.catalog import services
 from realtime import bus
 from tests.factories import make_product, make_user
 from tests.support.graphql import contract_document
+from tests.support.ids import global_id
 from tests.support.websocket import joining
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 REALTIME = contract_document("realtime")
-
-
-def _gid(type_name: str, pk: int) -> str:
-    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
 
 
 async def test_a_price_change_reaches_a_subscriber(open_ws):
@@ -27,7 +23,7 @@ async def test_a_price_change_reaches_a_subscriber(open_ws):
     socket = await open_ws()
     async with joining(bus.product_group(product.pk)):
         await socket.subscribe(
-            REALTIME, {"productIds": [_gid("Product", product.pk)]}, "OnProductEvents"
+            REALTIME, {"productIds": [global_id("Product", product.pk)]}, "OnProductEvents"
         )
     await sync_to_async(services.product_update)(
         actor=staff, product_id=product.pk, price=Decimal("12.00")
@@ -39,9 +35,9 @@ async def test_a_price_change_reaches_a_subscriber(open_ws):
         "PRICE_CHANGED",
     ]
     event = second["data"]["productEvents"]
-    assert event["productId"] == _gid("Product", product.pk)
+    assert event["productId"] == global_id("Product", product.pk)
     assert event["product"] == {
-        "id": _gid("Product", product.pk),
+        "id": global_id("Product", product.pk),
         "name": product.name,
         "price": "12.00",
         "stock": 5,

@@ -3,18 +3,17 @@ gets an answer meant for someone else."""
 
 from __future__ import annotations
 
-import base64
-
 import pytest
 from asgiref.sync import sync_to_async
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from domain.accounts.tokens import access_token_encode
 from domain.catalog import services as catalog
 from graphql_api.catalog.subscriptions import ProductEventPayload
+from graphql_api.execution.shared_execution import SharedEventExecutionContext
 from realtime import bus
 from tests.factories import make_product, make_review, make_user
 from tests.support.graphql import contract_document
+from tests.support.ids import global_id
 from tests.support.websocket import LEGACY_WS, joining
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -27,22 +26,18 @@ subscription Favorites($productIds: [ID!]) {
 """
 
 
-def _gid(type_name: str, pk: int) -> str:
-    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
-
-
 @pytest.fixture
 def executions(monkeypatch) -> list[object]:
     """Each execution of a product event's selection set, shared or not."""
     ran: list[object] = []
-    execute = StrawberryGraphQLCoreExecutionContext.execute_operation
+    execute = SharedEventExecutionContext.execute_once
 
     def counted(self, serially=None):
         if isinstance(self.root_value, ProductEventPayload):
             ran.append(self.root_value)
         return execute(self, serially)
 
-    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_operation", counted)
+    monkeypatch.setattr(SharedEventExecutionContext, "execute_once", counted)
     return ran
 
 
@@ -56,7 +51,7 @@ async def test_anonymous_subscribers_of_one_event_share_one_execution(open_ws, e
     staff = await sync_to_async(make_user)(is_staff=True)
     product = await sync_to_async(make_product)(stock=10)
     sockets = [await open_ws() for _ in range(5)]
-    variables = {"productIds": [_gid("Product", product.pk)]}
+    variables = {"productIds": [global_id("Product", product.pk)]}
     await _subscribe_all(
         sockets, REALTIME, variables, bus.product_group(product.pk), "OnProductEvents"
     )
@@ -80,7 +75,7 @@ async def test_signed_in_subscribers_each_get_their_own_answer(open_ws, executio
     await _subscribe_all(
         sockets,
         WITH_FAVORITE,
-        {"productIds": [_gid("Product", product.pk)]},
+        {"productIds": [global_id("Product", product.pk)]},
         bus.product_group(product.pk),
     )
     await sync_to_async(catalog.stock_adjust)(actor=staff, product_id=product.pk, delta=1)
@@ -95,7 +90,7 @@ async def test_signed_in_subscribers_each_get_their_own_answer(open_ws, executio
 async def test_different_documents_or_variables_are_not_shared(open_ws, executions):
     staff = await sync_to_async(make_user)(is_staff=True)
     product = await sync_to_async(make_product)(stock=10)
-    product_id = _gid("Product", product.pk)
+    product_id = global_id("Product", product.pk)
     contract, narrower, custom = await open_ws(), await open_ws(), await open_ws()
     group = bus.product_group(product.pk)
     await _subscribe_all(
@@ -149,7 +144,7 @@ async def test_a_connection_that_signed_in_over_itself_never_shares_what_it_may_
     await _subscribe_all(
         [hers, theirs],
         WITH_AUTHOR_EMAILS,
-        {"productIds": [_gid("Product", product.pk)]},
+        {"productIds": [global_id("Product", product.pk)]},
         bus.product_group(product.pk),
     )
     await sync_to_async(catalog.stock_adjust)(actor=staff, product_id=product.pk, delta=1)

@@ -4,7 +4,6 @@ client that reads keeps its connection; the paused one resumes by cursor, missin
 
 from __future__ import annotations
 
-import base64
 import time
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +19,7 @@ from realtime.layer import group_size
 from tests.factories import make_product, make_staff
 from tests.support.closing_app import REASON as CLOSING_APP_REASON
 from tests.support.daphne import daphne_env_on_test_services, running_daphne
+from tests.support.ids import global_id
 from tests.support.raw_websocket import RawWebSocket
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -115,10 +115,6 @@ class Subscriber:
         return events
 
 
-def _gid(product: Any) -> str:
-    return base64.b64encode(f"Product:{product.pk}".encode()).decode()
-
-
 def _cursors_in_log(product: Any) -> list[str]:
     """Every STOCK_CHANGED event of `product` in the log, as the cursors clients get."""
     return [
@@ -144,9 +140,13 @@ def test_a_paused_reader_is_closed_with_1013_and_resumes_by_cursor_missing_nothi
     start, *_ = _cursors_in_log(product)
     with running_daphne(env) as base_url:
         paused = Subscriber(
-            base_url, protocol, _gid(product), after=start, receive_buffer=TINY_RECEIVE_BUFFER
+            base_url,
+            protocol,
+            global_id("Product", product.pk),
+            after=start,
+            receive_buffer=TINY_RECEIVE_BUFFER,
         )
-        reading = Subscriber(base_url, protocol, _gid(product), after=start)
+        reading = Subscriber(base_url, protocol, global_id("Product", product.pk), after=start)
         _until(lambda: _listeners(group) == others + 2, "both subscriptions listen")
         # when events keep coming, the reading client taking each one, until the server
         # lets go of the paused one
@@ -170,7 +170,9 @@ def test_a_paused_reader_is_closed_with_1013_and_resumes_by_cursor_missing_nothi
         assert before_close == log[: len(before_close)]
         assert 0 < len(before_close) < len(log)
         # when it resumes from the last cursor it received
-        resumed = Subscriber(base_url, protocol, _gid(product), after=before_close[-1])
+        resumed = Subscriber(
+            base_url, protocol, global_id("Product", product.pk), after=before_close[-1]
+        )
         missed = [resumed.cursor_of_next_event() for _ in range(len(log) - len(before_close))]
         reading.socket.close()
         resumed.socket.close()
@@ -186,7 +188,10 @@ def test_a_reader_that_never_reads_again_is_dropped_after_the_close():
     others = _listeners(group)
     with running_daphne(daphne_env_on_test_services(WS_SLOW_CLIENT_CLOSE_TIMEOUT="0")) as base_url:
         paused = Subscriber(
-            base_url, TRANSPORT_WS, _gid(product), receive_buffer=TINY_RECEIVE_BUFFER
+            base_url,
+            TRANSPORT_WS,
+            global_id("Product", product.pk),
+            receive_buffer=TINY_RECEIVE_BUFFER,
         )
         _until(lambda: _listeners(group) == others + 1, "the subscription listens")
         # when events keep coming until the server lets go of it

@@ -26,15 +26,12 @@ from realtime.poller import running
 from realtime.registry import runtime
 from tests.factories import make_product, make_user
 from tests.support.graphql import contract_document
+from tests.support.ids import global_id
 from tests.support.websocket import LEGACY_WS, joining
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 REALTIME = contract_document("realtime")
-
-
-def _gid(type_name: str, pk: int) -> str:
-    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
 
 
 POLL_INTERVAL = 0.2  # seconds, in the tests of the log poller (it is off in the others)
@@ -44,7 +41,9 @@ async def _subscribe_to_product(socket, product, **variables) -> None:
     """Subscribe to `product`'s events (OnProductEvents) and wait until it listens."""
     async with joining(bus.product_group(product.pk)):
         await socket.subscribe(
-            REALTIME, {"productIds": [_gid("Product", product.pk)], **variables}, "OnProductEvents"
+            REALTIME,
+            {"productIds": [global_id("Product", product.pk)], **variables},
+            "OnProductEvents",
         )
 
 
@@ -86,7 +85,7 @@ async def _adjust(staff, product, delta: int) -> None:
 async def test_resume_sends_exactly_the_missed_events_then_live_ones(open_ws):
     staff = await sync_to_async(make_user)(is_staff=True)
     product = await sync_to_async(make_product)(stock=100)
-    variables = {"productIds": [_gid("Product", product.pk)], "types": ["STOCK_CHANGED"]}
+    variables = {"productIds": [global_id("Product", product.pk)], "types": ["STOCK_CHANGED"]}
     # given a subscriber that received 3 events
     socket = await open_ws()
     async with joining(bus.product_group(product.pk)):
@@ -206,7 +205,7 @@ async def test_one_log_poller_per_stream_serves_every_subscription_and_stops_wit
     for socket, product in zip(sockets, products, strict=True):
         async with joining(bus.product_group(product.pk)):
             await socket.subscribe(
-                REALTIME, {"productIds": [_gid("Product", product.pk)]}, "OnProductEvents"
+                REALTIME, {"productIds": [global_id("Product", product.pk)]}, "OnProductEvents"
             )
     # the poller is joined just after the groups: wait for the last subscription to reach it
     deadline = time.monotonic() + 5
@@ -266,7 +265,7 @@ async def test_unpublished_products_events_reach_staff_only(open_ws):
     # the customer's next message is the next published product's change, not the draft's
     await _adjust(staff, published, 1)
     seen = (await customer_socket.next_data())["data"]["productEvents"]
-    assert seen["productId"] == _gid("Product", published.pk)
+    assert seen["productId"] == global_id("Product", published.pk)
 
 
 async def test_order_events_reach_their_owner_only(open_ws):
@@ -286,7 +285,7 @@ async def test_order_events_reach_their_owner_only(open_ws):
     event = (await sockets[alice.pk].next_data())["data"]["myOrderUpdates"]
     assert event["type"] == "CREATED"
     assert event["order"] == {
-        "id": _gid("Order", order.pk),
+        "id": global_id("Order", order.pk),
         "number": order.number,
         "status": "PENDING",
         "total": "6.00",
@@ -450,7 +449,7 @@ async def test_the_legacy_protocol_delivers_events_too(open_ws):
                 "payload": {
                     "query": REALTIME,
                     "operationName": "OnProductEvents",
-                    "variables": {"productIds": [_gid("Product", product.pk)]},
+                    "variables": {"productIds": [global_id("Product", product.pk)]},
                 },
             }
         )
@@ -551,13 +550,13 @@ async def test_moving_a_product_out_of_a_category_reaches_that_categorys_subscri
     socket = await open_ws()
     async with joining(bus.category_group(old.pk)):
         await socket.subscribe(
-            REALTIME, {"categoryIds": [_gid("Category", old.pk)]}, "OnProductEvents"
+            REALTIME, {"categoryIds": [global_id("Category", old.pk)]}, "OnProductEvents"
         )
     await sync_to_async(catalog.product_update)(
         actor=staff, product_id=product.pk, category_id=new.pk
     )
     event = (await socket.next_data())["data"]["productEvents"]
-    assert (event["type"], event["productId"]) == ("UPDATED", _gid("Product", product.pk))
+    assert (event["type"], event["productId"]) == ("UPDATED", global_id("Product", product.pk))
 
 
 async def test_a_query_over_the_legacy_protocol_is_a_bad_request_not_an_internal_error(
@@ -587,7 +586,7 @@ async def test_a_subscription_completed_while_it_starts_sends_nothing_more(open_
     staff = await sync_to_async(make_user)(is_staff=True)
     product = await sync_to_async(make_product)(stock=5)
     socket = await open_ws()
-    variables = {"productIds": [_gid("Product", product.pk)]}
+    variables = {"productIds": [global_id("Product", product.pk)]}
     group = bus.product_group(product.pk)
     others = await group_size(group)  # channels an earlier run's servers left in Redis
     first = await socket.subscribe(REALTIME, variables, "OnProductEvents")

@@ -68,11 +68,6 @@ class GraphQLWebSocket:
         assert message["type"] == "next", message
         return message["payload"]
 
-    async def nothing_within(self, seconds: float) -> bool:
-        """Nothing arrives for `seconds`. Prefer waiting for a later, known message: a
-        message that should not come may come after the pause."""
-        return await self.communicator.receive_nothing(timeout=seconds)
-
     async def close(self) -> None:
         await self.communicator.disconnect()
 

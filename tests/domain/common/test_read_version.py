@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from asgiref.sync import async_to_sync
 
-from domain.common.read_version import catalog_version, catalog_write
+from domain.common.read_version import acatalog_version, catalog_write
 
 pytestmark = pytest.mark.django_db
+
+
+def catalog_version() -> int:
+    """The version as the response cache reads it."""
+    return async_to_sync(acatalog_version)()
 
 
 @pytest.mark.parametrize(
