@@ -29,18 +29,15 @@ import os
 import re
 import shutil
 import statistics
-import subprocess
-import tarfile
-import tempfile
 import threading
 import time
 import urllib.request
 from contextlib import ExitStack
-from pathlib import Path
 from typing import Any
 
 from bench.catalog_read import (
     ROOT,
+    baseline_tree,
     daphne_env,
     ensure_database,
     server,
@@ -170,19 +167,6 @@ def wrk(url: str, body: bytes, *, duration: int, connections: int) -> dict[str, 
         "computed_pct": 100.0 * (miss + other) / total,
         "shared_pct": 100.0 * shared / total,
     }
-
-
-def baseline_tree(revision: str, stack: ExitStack) -> Path:
-    directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cache-baseline-")))
-    archive = subprocess.run(
-        ["git", "archive", revision], cwd=ROOT, capture_output=True, check=True
-    ).stdout
-    with tempfile.TemporaryFile() as file:
-        file.write(archive)
-        file.seek(0)
-        with tarfile.open(fileobj=file) as tar:
-            tar.extractall(directory, filter="data")
-    return directory
 
 
 def main() -> None:

@@ -5,7 +5,11 @@ on PostgreSQL seeded with `seed_demo --products 2000`, each server one daphne pr
 under wrk at 8 concurrent connections. Rounds alternate ours and the peer's so that the
 noise of this shared machine falls on both; medians are reported.
 
-    .venv/bin/python bench/catalog_read.py [--rounds 5] [--duration 15] [--connections 8]
+    .venv/bin/python -m bench.catalog_read [--rounds 5] [--duration 15] [--connections 8]
+        [--baseline REV]
+
+With `--baseline REV`, our code at REV (its tree from `git archive`, first on PYTHONPATH,
+response cache off) runs as one more contender, to show that a change does not slow reads.
 
 Needs PostgreSQL (DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/shop_bench)
 and installs `wrk` (Debian) and the peer's virtual environment when missing.
@@ -21,6 +25,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import urllib.request
@@ -164,12 +169,26 @@ def wrk(url: str, body: bytes, *, duration: int, connections: int) -> dict[str, 
     return wrk_figures(wrk_output(url, script, duration=duration, connections=connections))
 
 
+def baseline_tree(revision: str, stack: ExitStack) -> Path:
+    directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cache-baseline-")))
+    archive = subprocess.run(
+        ["git", "archive", revision], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    with tempfile.TemporaryFile() as file:
+        file.write(archive)
+        file.seek(0)
+        with tarfile.open(fileobj=file) as tar:
+            tar.extractall(directory, filter="data")
+    return directory
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--products", type=int, default=2000)
+    parser.add_argument("--baseline", help="a git revision of ours to run beside the current code")
     args = parser.parse_args()
 
     database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
@@ -194,8 +213,8 @@ def main() -> None:
     peer_daphne = str(PEER_VENV / "bin" / "daphne")
     with ExitStack() as stack:
 
-        def start(command: list[str], env: dict[str, str], port: int) -> str:
-            return stack.enter_context(server(command, env, port))
+        def start(command: list[str], env: dict[str, str], port: int, cwd: Path = ROOT) -> str:
+            return stack.enter_context(server(command, env, port, cwd=cwd))
 
         app = "project.asgi:application"
         ours = start([daphne, "-b", "127.0.0.1", "-p", "8101", app], ours_env, 8101)
@@ -209,11 +228,21 @@ def main() -> None:
         assert ours_names == product_names(post(peer, peer_body)), "the answers differ"
         assert ours_names == product_names(post(cached, ours_body)), "the answers differ"
         assert len(ours_names) == 100
-        contenders = (
+        contenders = [
             ("ours", ours, ours_body),
             ("ours+cache", cached, ours_body),
             ("graphene", peer, peer_body),
-        )
+        ]
+        if args.baseline:
+            tree = baseline_tree(args.baseline, stack)
+            baseline = start(
+                [daphne, "-b", "127.0.0.1", "-p", "8104", app],
+                {**ours_env, "PYTHONPATH": str(tree)},
+                8104,
+                cwd=tree,
+            )
+            assert post(baseline, ours_body) == post(ours, ours_body), "the answers differ"
+            contenders.append((f"ours@{args.baseline[:10]}", baseline, ours_body))
         for _, url, body in contenders:  # warm-up
             wrk(url, body, duration=3, connections=args.connections)
         rounds: dict[str, list[dict[str, float]]] = {name: [] for name, _, _ in contenders}
@@ -233,6 +262,9 @@ def main() -> None:
         for name, results in rounds.items()
     }
     ratio = summary["ours"]["rps"] / summary["graphene"]["rps"]
+    if args.baseline:
+        name = f"ours@{args.baseline[:10]}"
+        print(f"  ours / {name}: {summary['ours']['rps'] / summary[name]['rps']:.2f}x")
     cached_ratio = summary["ours+cache"]["rps"] / summary["graphene"]["rps"]
     print("\nmedians:")
     for name, figures in summary.items():
