@@ -118,7 +118,11 @@ def server(command: list[str], env: dict[str, str], port: int, *, cwd: Path = RO
         yield f"http://127.0.0.1:{port}/graphql/"
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # still finishing requests of a busy machine
+            process.kill()
+            process.wait()
 
 
 def post(url: str, body: bytes) -> dict[str, Any]:
@@ -241,7 +245,9 @@ def main() -> None:
                 8104,
                 cwd=tree,
             )
-            assert post(baseline, ours_body) == post(ours, ours_body), "the answers differ"
+            # the same answer, but for the host in image URLs
+            same_host = json.dumps(post(baseline, ours_body)).replace(":8104/", ":8101/")
+            assert same_host == json.dumps(post(ours, ours_body)), "the answers differ"
             contenders.append((f"ours@{args.baseline[:10]}", baseline, ours_body))
         for _, url, body in contenders:  # warm-up
             wrk(url, body, duration=3, connections=args.connections)
