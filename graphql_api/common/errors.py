@@ -36,10 +36,6 @@ class ApiError(GraphQLError):
         super().__init__(message, extensions={"code": code.value, **details})
 
 
-def permission_denied(message: str = "You do not have permission to do this.") -> ApiError:
-    return ApiError(ApiErrorCode.PERMISSION_DENIED, message)
-
-
 def unauthenticated(message: str = "Sign in to do this.") -> ApiError:
     return ApiError(ApiErrorCode.UNAUTHENTICATED, message)
 
