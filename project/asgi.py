@@ -1,8 +1,8 @@
 """The ASGI application served by daphne: HTTP through Django, WebSocket through Channels.
 
 This is the composition root: it builds the GraphQL consumer and hands it to the
-realtime transport, which knows nothing of GraphQL itself, and hands realtime's log poller
-the domain's reader of the event log (realtime knows nothing of the domain either). In
+realtime transport, which knows nothing of GraphQL itself (realtime's log poller gets the
+domain's reader of the event log when Django starts: graphql_api/apps.py). In
 front of both, the client's address is worked out once from the trusted proxies' headers
 (project/client_address.py).
 """
@@ -16,16 +16,13 @@ django_http_application = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
-from domain.events.publishing import event_messages_since  # noqa: E402
 from graphql_api.schema import schema  # noqa: E402
-from graphql_api.subscriptions.adapter import db_read  # noqa: E402
 from graphql_api.websocket.consumer import GraphQLSubscriptionConsumer  # noqa: E402
 from project.client_address import TrustedProxyMiddleware  # noqa: E402
-from realtime import backpressure, poller  # noqa: E402
+from realtime import backpressure  # noqa: E402
 from realtime.routing import websocket_application  # noqa: E402
 
 backpressure.install()  # a bounded outgoing buffer for every WebSocket daphne serves
-poller.use_log_reader(db_read(event_messages_since))  # what the poller reads the log with
 
 application = TrustedProxyMiddleware(
     ProtocolTypeRouter(
