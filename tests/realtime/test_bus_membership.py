@@ -17,6 +17,14 @@ from realtime.layer import group_size
 GROUP = f"product.membership-test-{uuid.uuid4().hex}"
 
 
+async def _within(awaitable: Any, step: str, seconds: float = 10) -> Any:
+    """`awaitable`, failing the test by name if it takes longer than `seconds`."""
+    try:
+        return await asyncio.wait_for(awaitable, seconds)
+    except TimeoutError:
+        raise AssertionError(f"stuck: {step}") from None
+
+
 async def _listen_until_cancelled(entered: asyncio.Event) -> None:
     async with bus.listen([GROUP]):
         entered.set()
@@ -37,12 +45,12 @@ async def test_a_listener_cancelled_while_it_joins_leaves_no_membership(monkeypa
 
     monkeypatch.setattr(layer, "group_add", group_add_with_a_late_reply)
     listening = asyncio.create_task(_listen_until_cancelled(asyncio.Event()))
-    await added.wait()
+    await _within(added.wait(), "the join reached Redis")
     assert await group_size(GROUP) == 1
     # when the subscription is cancelled (its client completed it) during the join
     listening.cancel()
     with pytest.raises(asyncio.CancelledError):
-        await listening
+        await _within(listening, "the cancelled listener ended")
     # then the channel is no longer a member
     assert await group_size(GROUP) == 0
 
@@ -65,17 +73,17 @@ async def test_a_listener_cancelled_again_while_it_leaves_still_leaves(monkeypat
     entered = asyncio.Event()
     listening: asyncio.Task[Any] = asyncio.create_task(_listen_until_cancelled(entered))
     try:
-        await entered.wait()
+        await _within(entered.wait(), "the listener joined")
         assert await group_size(GROUP) == 1
         # when it is cancelled, and cancelled again while it leaves
         listening.cancel()
-        await leaving.wait()
+        await _within(leaving.wait(), "the listener started leaving")
         listening.cancel()
         go_on.set()
         with pytest.raises(asyncio.CancelledError):
-            await listening
+            await _within(listening, "the twice-cancelled listener ended")
         # then it still leaves
-        await asyncio.wait_for(left.wait(), timeout=10)
+        await _within(left.wait(), "the channel left")
         assert await group_size(GROUP) == 0
     finally:
         go_on.set()  # a failed assertion must not leave the leaving blocked
