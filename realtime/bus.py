@@ -195,6 +195,10 @@ def wake_locally(stream: Stream, newest_by_group: dict[str, int]) -> int:
     return len(newest)
 
 
+# Seconds between repeated cancellations of a receiving task that has not ended (`_stop`).
+PUMP_STOP_RETRY = 0.5
+
+
 async def _retrying(call: Any, delays: tuple[float, ...] = RECEIVE_RETRY_DELAYS) -> Any:
     """Await `call()`, again after a short pause when it fails: the first command on a
     pooled connection to a restarted Redis fails once."""
@@ -241,13 +245,24 @@ async def _joined(groups: list[str], handle: Any, *, give_up: Any = None) -> Asy
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            await _stop(task)
     finally:
         # Also when cancelled while joining: the layer may have added the channel to a
         # group although the caller never saw the reply, so every group is left.
         await _leave(layer, groups, channel)
+
+
+async def _stop(pump: asyncio.Task[None]) -> None:
+    """Cancel the receiving task and wait until it has ended.
+
+    A cancellation can be lost inside channels-redis's receive (seen with redis-py 8.1: the
+    task stays "cancelling" while a new BZPOPMIN is read), and a lost one would hold the
+    listener, and its group memberships, for good. So the request is repeated until the
+    task ends."""
+    while not pump.done():
+        pump.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await asyncio.wait({pump}, timeout=PUMP_STOP_RETRY)
 
 
 async def _leave(layer: Any, groups: list[str], channel: str) -> None:
