@@ -2,7 +2,8 @@ from django.apps import AppConfig
 
 
 class GraphQLApiConfig(AppConfig):
-    """Registered only for its management command (`export_schema`)."""
+    """Its management commands (`export_schema`, `load_documents`) and the trusted-document
+    store (graphql_api/models.py)."""
 
     name = "graphql_api"
     label = "graphql_api"
