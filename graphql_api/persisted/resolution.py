@@ -3,7 +3,8 @@
 A request names a document in one of three ways:
 - `query`: the text itself;
 - `extensions.persistedQuery = {"version": 1, "sha256Hash": "<hex>"}` (Apollo's automatic
-  persisted queries), with or without `query`;
+  persisted queries), with or without `query` (an empty `query` counts as none: a
+  graphql-ws client must send a string);
 - `documentId` (GraphQL over HTTP's persisted documents): `"sha256:<hex>"` or the bare
   64-digit hex, without `query`.
 
@@ -122,6 +123,8 @@ async def resolve(query: str | None, extensions: Any, document_id: Any = None) -
     digest = requested_hash(extensions, document_id)
     if query is not None and not isinstance(query, str):
         raise _bad("`query` must be a string.")
+    if query == "" and digest is not None:
+        query = None  # graphql-ws clients must send a string: "" with a hash is none
     if digest is None:
         if query is None:
             raise _bad("No GraphQL document in the request: send it as `query`.")

@@ -137,3 +137,12 @@ async def test_a_hash_mismatch_over_websocket_is_refused_with_its_code(open_ws):
         "The persisted query's sha256Hash is not the SHA-256 of its `query` text.",
         TRANSPORT_WS,
     )
+
+
+async def test_an_empty_query_with_a_hash_is_a_hash_alone_as_graphql_ws_clients_send(open_ws, lamp):
+    # given: graphql-ws clients must send `query` as a string
+    socket = await open_ws(TRANSPORT_WS)
+    # when
+    unknown = await _run(socket, TRANSPORT_WS, {"query": "", **hash_only(PAGE)})
+    # then
+    assert unknown == _error("PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound", TRANSPORT_WS)
