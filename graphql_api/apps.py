@@ -2,9 +2,10 @@ from django.apps import AppConfig
 
 
 class GraphQLApiConfig(AppConfig):
-    """The API's Django app: its management commands (`export_schema`), and the wiring of
-    realtime to the domain that must hold however the process started (daphne, runserver,
-    a test, a script): realtime's log poller reads the event log with the domain's reader.
+    """The API's Django app: its management commands (`export_schema`, `load_documents`),
+    the trusted-document store (graphql_api/models.py), and the wiring of realtime to the
+    domain that must hold however the process started (daphne, runserver, a test, a
+    script): realtime's log poller reads the event log with the domain's reader.
     """
 
     name = "graphql_api"

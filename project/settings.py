@@ -313,6 +313,16 @@ GRAPHQL_COST_BUDGET_USER = env_int("GRAPHQL_COST_BUDGET_USER", 500_000)
 # Schema introspection (and "Did you mean" suggestions in errors); the storefront schema is
 # public, so it is on unless turned off.
 GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", True)
+# Which documents run (graphql_api/persisted/): `any` (every document; Apollo's automatic
+# persisted queries register hashes as clients send them) or `trusted` (only documents of
+# the contract or of a manifest loaded with `manage.py load_documents`; anything else is
+# refused with DOCUMENT_NOT_TRUSTED before it is parsed).
+GRAPHQL_DOCUMENTS = env_str("GRAPHQL_DOCUMENTS", "any").strip().lower()
+if GRAPHQL_DOCUMENTS not in ("any", "trusted"):
+    raise SystemExit(f"GRAPHQL_DOCUMENTS={GRAPHQL_DOCUMENTS!r}: use `any` or `trusted`.")
+# Seconds an automatic persisted query's registration is kept in the cache (not the
+# database: its size is the cache's, and a registration expires).
+GRAPHQL_APQ_TTL = env_int("GRAPHQL_APQ_TTL", 24 * 3600)
 
 # --- Response cache: single flight -----------------------------------------------------
 # Concurrent misses of one anonymous answer compute it once: the first takes a lock in the

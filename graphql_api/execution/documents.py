@@ -11,6 +11,10 @@ not lex a refused text again; a text over the length limit is refused before lex
 kept at all. (Strawberry then parses a refused text once more, under the same limits, to
 report the error in its own pipeline.)
 
+A text whose SHA-256 is already known (a persisted query, checked against its hash by
+graphql_api/persisted/) is not hashed again: `known_digest` carries the pair from the
+transport to the operation gate, and `by_digest` finds a parsed text by its hash alone.
+
 Each entry also remembers what is true of the text whatever the request: its operations'
 types, whether a string literal holds text the database cannot store, and (filled by
 `graphql_api.execution.gate`) its validation errors.
@@ -21,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,9 +48,15 @@ AST_BYTES_PER_CHARACTER = 64
 FAILURE_BYTES = 512  # an error object with its location
 
 
+# (text, its SHA-256) of the document the current request runs, when the transport knows
+# it already: DocumentCache.get then trusts it for that very text object.
+known_digest: ContextVar[tuple[str, str] | None] = ContextVar("known_digest", default=None)
+
+
 @dataclass(eq=False)
 class ParsedDocument:
     digest: str
+    text: str
     document: DocumentNode
     operation_types: dict[str | None, OperationType]
     literals_storable: bool
@@ -113,11 +124,13 @@ class DocumentCache:
         self._entries: OrderedDict[str, tuple[ParsedDocument | GraphQLError, int]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, text: str) -> ParsedDocument:
-        """The parsed document of `text`; raises GraphQLError when it is too long, has too
-        many tokens, or does not parse (the same error strawberry's parse would raise with
-        `parse_options()`)."""
-        digest = digest_of(text)
+    def get(self, text: str, digest: str | None = None) -> ParsedDocument:
+        """The parsed document of `text` (whose SHA-256 is `digest`, when the caller knows
+        it); raises GraphQLError when it is too long, has too many tokens, or does not parse
+        (the same error strawberry's parse would raise with `parse_options()`)."""
+        if digest is None:
+            known = known_digest.get()
+            digest = known[1] if known is not None and known[0] is text else digest_of(text)
         with self._lock:
             entry = self._entries.get(digest)
             if entry is not None:
@@ -137,12 +150,23 @@ class DocumentCache:
         visit(document, literals)
         parsed = ParsedDocument(
             digest=digest,
+            text=text,
             document=document,
             operation_types=_operation_types(document),
             literals_storable=literals.storable,
         )
         self._keep(digest, parsed, len(text) * AST_BYTES_PER_CHARACTER)
         return parsed
+
+    def by_digest(self, digest: str) -> ParsedDocument | None:
+        """The parsed document whose text has this SHA-256, if this process holds it."""
+        with self._lock:
+            entry = self._entries.get(digest)
+            if entry is not None:
+                self._entries.move_to_end(digest)
+        if entry is None or not isinstance(entry[0], ParsedDocument):
+            return None
+        return entry[0]
 
     def _keep(self, digest: str, parsed: ParsedDocument | _Refusal, size: int) -> None:
         if size > self.max_bytes:

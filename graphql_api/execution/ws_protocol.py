@@ -6,7 +6,26 @@ second `connection_init`. Here a refusal closes with 4403 (after the protocol's
 protocol a client speaks. And, as there, a second `connection_init` closes with 4429: a
 connection's viewer never changes under its running subscriptions.
 
+Both protocols also resolve each operation's document first (graphql_api/persisted/): a
+persisted query's hash (`extensions.persistedQuery`, or `documentId`) becomes its text, and
+in trusted mode an untrusted document is refused, with the operation's `error` message and
+a GraphQL error carrying `extensions.code`, before anything is parsed.
+
 Library internals relied on (checked with strawberry-graphql 0.341.2):
+- `strawberry.subscriptions.protocols.graphql_transport_ws.handlers.BaseGraphQLTransportWSHandler`:
+  graphql-transport-ws's handler, subclassed.
+- `strawberry.subscriptions.protocols.graphql_transport_ws.handlers.BaseGraphQLTransportWSHandler.handle_subscribe`:
+  overridden to resolve the document before strawberry runs it.
+- `strawberry.subscriptions.protocols.graphql_transport_ws.handlers.BaseGraphQLTransportWSHandler.send_message`:
+  sends a refused operation's `error` message.
+- `strawberry.subscriptions.protocols.graphql_transport_ws.handlers.BaseGraphQLTransportWSHandler.operations` (instance attribute):
+  the running operations: a repeated id is left to strawberry (it closes with 4409).
+- `strawberry.subscriptions.protocols.graphql_transport_ws.handlers.BaseGraphQLTransportWSHandler.connection_acknowledged` (instance attribute):
+  before the acknowledgement, strawberry closes the socket (4401).
+- `strawberry.subscriptions.protocols.graphql_ws.handlers.BaseGraphQLWSHandler.handle_start`:
+  overridden to resolve the document before strawberry runs it.
+- `strawberry.channels.GraphQLWSConsumer.graphql_transport_ws_handler_class`: the class the
+  consumer runs graphql-transport-ws with, replaced.
 - `strawberry.subscriptions.protocols.graphql_ws.handlers.BaseGraphQLWSHandler`: the
   legacy protocol's handler, subclassed.
 - `strawberry.subscriptions.protocols.graphql_ws.handlers.BaseGraphQLWSHandler.handle_connection_init`:
@@ -29,13 +48,67 @@ Library internals relied on (checked with strawberry-graphql 0.341.2):
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from strawberry.channels import GraphQLWSConsumer
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import ConnectionInitMessage
 
+from graphql_api.execution.documents import known_digest
+from graphql_api.persisted.resolution import DocumentRefused, resolve
+
 FORBIDDEN_CLOSE_CODE = 4403
 TOO_MANY_INITIALISATIONS_CLOSE_CODE = 4429
+
+
+def _refusal_error(refused: DocumentRefused) -> dict[str, Any]:
+    return {"message": refused.message, "extensions": {"code": refused.code.value}}
+
+
+async def _with_document(
+    message: Any,
+    run: Callable[[Any], Awaitable[None]],
+    refuse: Callable[[DocumentRefused], Awaitable[None]],
+) -> None:
+    """Run `message` (a subscribe or start) with its document resolved to its text."""
+    payload = message.get("payload")
+    if not isinstance(payload, dict):
+        await run(message)  # strawberry reports the malformed message
+        return
+    try:
+        document = await resolve(
+            payload.get("query"), payload.get("extensions"), payload.get("documentId")
+        )
+    except DocumentRefused as refused:
+        await refuse(refused)
+        return
+    # The operation's task (created by `run`) inherits the known digest.
+    known = known_digest.set((document.text, document.digest))
+    try:
+        await run({**message, "payload": {**payload, "query": document.text}})
+    finally:
+        known_digest.reset(known)
+
+
+class TransportProtocolHandler(BaseGraphQLTransportWSHandler):
+    """graphql-transport-ws, with persisted and trusted documents."""
+
+    async def handle_subscribe(self, message: Any) -> None:
+        if not self.connection_acknowledged or message["id"] in self.operations:
+            await super().handle_subscribe(message)  # strawberry closes the socket
+            return
+
+        async def refuse(refused: DocumentRefused) -> None:
+            await self.send_message(
+                {"id": message["id"], "type": "error", "payload": [_refusal_error(refused)]}
+            )
+
+        await _with_document(message, super().handle_subscribe, refuse)
 
 
 class LegacyProtocolHandler(BaseGraphQLWSHandler):
@@ -59,10 +132,23 @@ class LegacyProtocolHandler(BaseGraphQLWSHandler):
                 return
         await super().handle_connection_init(message)
 
+    async def handle_start(self, message: Any) -> None:
+        if not self.connection_acknowledged:
+            await super().handle_start(message)  # strawberry closes the socket
+            return
+
+        async def refuse(refused: DocumentRefused) -> None:
+            await self.send_message(
+                {"type": "error", "id": message["id"], "payload": _refusal_error(refused)}
+            )
+
+        await _with_document(message, super().handle_start, refuse)
+
 
 class ProtocolConsumer(GraphQLWSConsumer):
-    """strawberry's Channels consumer, speaking the legacy protocol through
-    `LegacyProtocolHandler`. Subclasses use only strawberry's public hooks (`get_context`,
-    `on_ws_connect`) and Channels' consumer API."""
+    """strawberry's Channels consumer, speaking both protocols through the handlers above.
+    Subclasses use only strawberry's public hooks (`get_context`, `on_ws_connect`) and
+    Channels' consumer API."""
 
     graphql_ws_handler_class = LegacyProtocolHandler
+    graphql_transport_ws_handler_class = TransportProtocolHandler

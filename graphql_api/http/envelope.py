@@ -3,8 +3,10 @@
 One reading of the request for everything after it (the response cache, strawberry's
 execution): the body is bounded (GRAPHQL_MAX_BODY_BYTES) before it is decoded, the media
 type is matched exactly (`application/json`, with an optional utf-8 charset, or a multipart
-upload), and each member has its type: `query` a string, `operationName` a string or null,
-`variables` and `extensions` objects or null. Anything else is a `BadRequest`, answered as
+upload), and each member has its type: `query` a string (or absent when the request names
+a persisted document by `documentId` or `extensions.persistedQuery`: see
+graphql_api/persisted/), `operationName` a string or null, `variables` and `extensions`
+objects or null. Anything else is a `BadRequest`, answered as
 a GraphQL error with `extensions.code` (never a 500).
 
 A multipart request's files are placed where its `map` says by strawberry's helper
@@ -31,11 +33,12 @@ MULTIPART = "multipart/form-data"
 
 @dataclass(frozen=True)
 class GraphQLRequest:
-    query: str
+    query: str | None  # None: a persisted document, named by `document_id` or `extensions`
     operation_name: str | None
     variables: dict[str, Any] | None
     extensions: dict[str, Any] | None
     uploads: bool = False  # a multipart request: its variables may hold files
+    document_id: str | None = None  # GraphQL over HTTP's persisted document id
 
 
 class BadRequest(Exception):
@@ -75,9 +78,14 @@ def _from_mapping(data: Any, *, uploads: bool = False) -> GraphQLRequest:
     if not isinstance(data, dict):
         raise BadRequest("The request must be a JSON object.")
     query = data.get("query")
-    if query is None:
+    extensions = _object_or_null(data.get("extensions"), "extensions")
+    document_id = data.get("documentId")
+    if document_id is not None and not isinstance(document_id, str):
+        raise BadRequest("`documentId` must be a string.")
+    persisted = document_id is not None or "persistedQuery" in (extensions or {})
+    if query is None and not persisted:
         raise BadRequest("No GraphQL document in the request: send it as `query`.")
-    if not isinstance(query, str):
+    if query is not None and not isinstance(query, str):
         raise BadRequest("`query` must be a string.")
     operation_name = data.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
@@ -86,8 +94,9 @@ def _from_mapping(data: Any, *, uploads: bool = False) -> GraphQLRequest:
         query=query,
         operation_name=operation_name,
         variables=_object_or_null(data.get("variables"), "variables"),
-        extensions=_object_or_null(data.get("extensions"), "extensions"),
+        extensions=extensions,
         uploads=uploads,
+        document_id=document_id,
     )
 
 
@@ -95,7 +104,7 @@ def _from_query_string(request: HttpRequest) -> GraphQLRequest:
     if len(request.META.get("QUERY_STRING", "")) > settings.GRAPHQL_MAX_BODY_BYTES:
         raise _too_large()
     data: dict[str, Any] = {}
-    for member in ("query", "operationName", "variables", "extensions"):
+    for member in ("query", "operationName", "variables", "extensions", "documentId"):
         values = request.GET.getlist(member)
         if len(values) > 1:
             raise BadRequest(f"`{member}` is given more than once.")

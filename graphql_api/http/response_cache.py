@@ -54,9 +54,15 @@ POLL_FIRST, POLL_MAX = 0.005, 0.1  # seconds between a waiter's looks, doubling
 
 
 async def cache_key(
-    request: HttpRequest, operation: GraphQLRequest, operation_type: OperationType | None
+    request: HttpRequest,
+    operation: GraphQLRequest,
+    operation_type: OperationType | None,
+    *,
+    digest: str | None = None,
 ) -> str | None:
-    """The key of this request's answer, or None when it must not be cached."""
+    """The key of this request's answer, or None when it must not be cached. `digest`: the
+    SHA-256 of the document's text (known for a persisted query, which may come without
+    its text): hash-only requests and requests with the text share entries."""
     if not settings.RESPONSE_CACHE_TTL or operation_type is not OperationType.QUERY:
         return None
     if operation.uploads:
@@ -68,7 +74,7 @@ async def cache_key(
             request.scheme,
             request.get_host(),
             negotiate(request.headers.get("Accept")),  # the answer's media type
-            digest_of(operation.query),
+            digest or digest_of(operation.query or ""),
             operation.operation_name,
             operation.variables or {},
         ],

@@ -1,11 +1,13 @@
 """The HTTP view serving the schema at /graphql/ (and GraphiQL to browsers).
 
 Order of work for one request, cheapest refusals first: method, the envelope
-(graphql_api/http/envelope.py: size, media type, member types), CSRF, the operation (one
-this transport runs), the anonymous response cache (one computation per answer), the
-caller's credentials, then strawberry's execution with the operation gate
-(graphql_api/execution/gate.py). Status codes and the media type follow GraphQL over HTTP
-(graphql_api/http/responses.py).
+(graphql_api/http/envelope.py: size, media type, member types), CSRF, the document (its
+text, or the persisted document its hash names, and in trusted mode only a trusted one:
+graphql_api/persisted/), the operation (one this transport runs), for a persisted query
+sent with GET its ETag (304 without execution: graphql_api/http/conditional.py), the
+anonymous response cache (one computation per answer), the caller's credentials, then
+strawberry's execution with the operation gate (graphql_api/execution/gate.py). Status
+codes and the media type follow GraphQL over HTTP (graphql_api/http/responses.py).
 
 strawberry executes the envelope read here through CheckedOperationView
 (graphql_api/execution/http_view.py), which holds the strawberry internals this needs;
@@ -13,6 +15,7 @@ this module uses only Django's `dispatch` and strawberry's documented view hooks
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -25,23 +28,52 @@ from strawberry.types import ExecutionResult
 from domain.accounts.authentication import AuthenticationFailed
 from graphql_api.common.errors import ApiErrorCode
 from graphql_api.context import Context
-from graphql_api.execution.documents import ParsedDocument, documents
+from graphql_api.execution.documents import ParsedDocument, documents, known_digest
 from graphql_api.execution.http_view import CheckedOperationView, StrawberryRefusal
-from graphql_api.http import response_cache
+from graphql_api.http import conditional, response_cache
 from graphql_api.http.authentication import resolve_viewer, unauthenticated_response
 from graphql_api.http.csrf import csrf_rejection
 from graphql_api.http.envelope import BadRequest, GraphQLRequest, read_envelope
-from graphql_api.http.responses import apply_outcome, error_response, outcome_of
+from graphql_api.http.responses import (
+    GRAPHQL_RESPONSE,
+    apply_outcome,
+    error_response,
+    negotiate,
+    outcome_of,
+)
+from graphql_api.persisted.resolution import Document, DocumentRefused, resolve
 from graphql_api.schema import schema
 
 ALLOWED_METHODS = ("GET", "POST")
 
 
-def _parsed(operation: GraphQLRequest) -> ParsedDocument | None:
+def _parsed(document: Document) -> ParsedDocument | None:
     try:
-        return documents().get(operation.query)
+        return documents().get(document.text, document.digest)
     except GraphQLError:
         return None  # execution reports it
+
+
+# Refusals that are about the request's form (400 whatever the media type); the others are
+# GraphQL request errors: 200 under application/json (where Apollo's persisted-query link
+# reads PERSISTED_QUERY_NOT_FOUND and sends the text), 400 under graphql-response+json.
+_MALFORMED = {
+    ApiErrorCode.BAD_REQUEST,
+    ApiErrorCode.PERSISTED_QUERY_HASH_MISMATCH,
+    ApiErrorCode.PERSISTED_QUERY_VERSION_NOT_SUPPORTED,
+}
+
+
+def _document_refusal(request: HttpRequest, refusal: DocumentRefused) -> HttpResponse:
+    media_type = negotiate(request.headers.get("Accept"))
+    status = 400 if refusal.code in _MALFORMED or media_type == GRAPHQL_RESPONSE else 200
+    return error_response(
+        request,
+        status=status,
+        code=refusal.code,
+        message=refusal.message,
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 def _operation_refusal(
@@ -106,12 +138,49 @@ class GraphQLView(CheckedOperationView):
         rejection = csrf_rejection(request)
         if rejection is not None:
             return rejection
-        parsed = _parsed(operation)
+        try:
+            document = await resolve(operation.query, operation.extensions, operation.document_id)
+        except DocumentRefused as refused:
+            return _document_refusal(request, refused)
+        operation = replace(operation, query=document.text)
+        # The gate's parse then finds the document by the digest known here.
+        known = known_digest.set((document.text, document.digest))
+        try:
+            return await self._run(request, operation, document)
+        finally:
+            known_digest.reset(known)
+
+    async def _run(
+        self, request: HttpRequest, operation: GraphQLRequest, document: Document
+    ) -> HttpResponse:
+        parsed = _parsed(document)
         operation_type = parsed.operation_type(operation.operation_name) if parsed else None
         refusal = _operation_refusal(request, operation, parsed, operation_type)
         if refusal is not None:
             return refusal
-        key = await response_cache.cache_key(request, operation, operation_type)
+        if not (request.method == "GET" and document.by_hash):
+            return await self._cached(request, operation, operation_type, document)
+        if not conditional.is_anonymous(request):
+            response = await self._cached(request, operation, operation_type, document)
+            conditional.mark_private(response)
+            return response
+        tag = await conditional.entity_tag(request, operation, document.digest)
+        if conditional.matches(request, tag):
+            return conditional.not_modified(tag)
+        response = await self._cached(request, operation, operation_type, document)
+        conditional.mark_public(response, tag)
+        return response
+
+    async def _cached(
+        self,
+        request: HttpRequest,
+        operation: GraphQLRequest,
+        operation_type: OperationType | None,
+        document: Document,
+    ) -> HttpResponse:
+        key = await response_cache.cache_key(
+            request, operation, operation_type, digest=document.digest
+        )
         if key is not None:
             return await response_cache.serve(key, lambda: self._execute(request, operation))
         return await self._execute(request, operation)
