@@ -1,7 +1,8 @@
 """The HTTP view serving the schema at /graphql/ (and GraphiQL to browsers).
 
 Order of work for one request, cheapest refusals first: method, the envelope
-(graphql_api/http/envelope.py: size, media type, member types), CSRF, the operation (one
+(graphql_api/http/envelope.py: size, media type, member types), CSRF, a fresh answer from
+the anonymous response cache (before the document is even parsed), the operation (one
 this transport runs), the anonymous response cache (one computation per answer), the
 caller's credentials, then strawberry's execution with the operation gate
 (graphql_api/execution/gate.py). Status codes and the media type follow GraphQL over HTTP
@@ -106,13 +107,20 @@ class GraphQLView(CheckedOperationView):
         rejection = csrf_rejection(request)
         if rejection is not None:
             return rejection
+        # The key this request's answer has if it is a query: a fresh entry under it is
+        # served before any more work (only queries that answered without errors are filed,
+        # and the key holds the document and the operation name, which make it one).
+        key = await response_cache.cache_key(request, operation, OperationType.QUERY)
+        if key is not None:
+            hit = await response_cache.fresh_answer(key)
+            if hit is not None:
+                return hit
         parsed = _parsed(operation)
         operation_type = parsed.operation_type(operation.operation_name) if parsed else None
         refusal = _operation_refusal(request, operation, parsed, operation_type)
         if refusal is not None:
             return refusal
-        key = await response_cache.cache_key(request, operation, operation_type)
-        if key is not None:
+        if key is not None and operation_type is OperationType.QUERY:
             return await response_cache.serve(key, lambda: self._execute(request, operation))
         return await self._execute(request, operation)
 
