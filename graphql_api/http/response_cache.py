@@ -52,6 +52,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 from graphql import OperationType
 
 from domain.common.read_version import acatalog_version
@@ -64,6 +65,11 @@ KEY_PREFIX = "gql-response:3:"  # 3: (status, content type, body, fresh until) (
 LOCK_PREFIX = "gql-response-lock:"
 SHARED_PREFIX = "gql-response-shared:"  # an uncacheable answer, for its waiters only
 POLL_FIRST, POLL_MAX = 0.005, 0.1  # seconds between a waiter's looks, doubling
+
+
+def _now() -> float:
+    """Wall-clock time, which every process's entries share (tests set it)."""
+    return time.time()
 
 
 async def cache_key(
@@ -111,7 +117,7 @@ class Answer:
         ):
             return None
         content_type = response.get("Content-Type", "application/json")
-        fresh_until = time.time() + settings.RESPONSE_CACHE_TTL
+        fresh_until = _now() + settings.RESPONSE_CACHE_TTL
         return cls(response.status_code, content_type, response.content, fresh_until)
 
     @classmethod
@@ -134,7 +140,7 @@ class Answer:
 
     @property
     def fresh(self) -> bool:
-        return time.time() < self.fresh_until
+        return _now() < self.fresh_until
 
     @property
     def cacheable(self) -> bool:
@@ -149,13 +155,16 @@ class Answer:
     def response(self, source: str) -> HttpResponse:
         """`source`: `hit` (from the cache), `stale` (from the cache, past its freshness,
         while another request computes it again) or `shared` (waited for its
-        computation)."""
-        return HttpResponse(
+        computation). It varies on the cookie as the computed one does (the session
+        middleware adds that once the view looks for a signed-in session)."""
+        response = HttpResponse(
             self.content,
             status=self.status,
             content_type=self.content_type,
             headers={"X-Cache": source},
         )
+        patch_vary_headers(response, ("Cookie",))
+        return response
 
 
 Compute = Callable[[], Awaitable[Any]]
