@@ -56,20 +56,22 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.body = BODY
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
-function init(args) hit = 0; miss = 0; shared = 0; other = 0 end
+function init(args) hit = 0; miss = 0; shared = 0; stale = 0; other = 0 end
 function response(status, headers, body)
   local x = headers["X-Cache"] or headers["x-cache"]
   if x == "hit" then hit = hit + 1
   elseif x == "miss" then miss = miss + 1
   elseif x == "shared" then shared = shared + 1
+  elseif x == "stale" then stale = stale + 1
   else other = other + 1 end
 end
 function done(summary, latency, requests)
-  local h, m, s, o = 0, 0, 0, 0
+  local h, m, s, st, o = 0, 0, 0, 0, 0
   for _, t in ipairs(threads) do
-    h = h + t:get("hit"); m = m + t:get("miss"); s = s + t:get("shared"); o = o + t:get("other")
+    h = h + t:get("hit"); m = m + t:get("miss"); s = s + t:get("shared")
+    st = st + t:get("stale"); o = o + t:get("other")
   end
-  io.write(string.format("XCACHE %d %d %d %d\\n", h, m, s, o))
+  io.write(string.format("XCACHE %d %d %d %d %d\\n", h, m, s, st, o))
 end
 """
 
@@ -159,13 +161,14 @@ class Writer(threading.Thread):
 def wrk(url: str, body: bytes, *, duration: int, connections: int) -> dict[str, float]:
     script = WRK_SCRIPT.replace("BODY", json.dumps(body.decode()))
     output = wrk_output(url, script, duration=duration, connections=connections)
-    counts = re.search(r"XCACHE (\d+) (\d+) (\d+) (\d+)", output).groups()
-    hit, miss, shared, other = map(int, counts)
-    total = max(hit + miss + shared + other, 1)
+    counts = re.search(r"XCACHE (\d+) (\d+) (\d+) (\d+) (\d+)", output).groups()
+    hit, miss, shared, stale, other = map(int, counts)
+    total = max(hit + miss + shared + stale + other, 1)
     return {
         **wrk_figures(output),
         "computed_pct": 100.0 * (miss + other) / total,
         "shared_pct": 100.0 * shared / total,
+        "stale_pct": 100.0 * stale / total,
     }
 
 

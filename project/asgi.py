@@ -4,7 +4,8 @@ This is the composition root: it builds the GraphQL consumer and hands it to the
 realtime transport, which knows nothing of GraphQL itself (realtime's log poller gets the
 domain's reader of the event log when Django starts: graphql_api/apps.py). In
 front of both, the client's address is worked out once from the trusted proxies' headers
-(project/client_address.py).
+(project/client_address.py); in front of Django, fresh cached anonymous answers are served
+without its request handler (graphql_api/http/fast_path.py).
 """
 
 import os
@@ -16,6 +17,7 @@ django_http_application = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
+from graphql_api.http.fast_path import CachedAnswers  # noqa: E402
 from graphql_api.schema import schema  # noqa: E402
 from graphql_api.websocket.consumer import GraphQLSubscriptionConsumer  # noqa: E402
 from project.client_address import TrustedProxyMiddleware  # noqa: E402
@@ -27,7 +29,8 @@ backpressure.install()  # a bounded outgoing buffer for every WebSocket daphne s
 application = TrustedProxyMiddleware(
     ProtocolTypeRouter(
         {
-            "http": django_http_application,
+            # Cached anonymous answers before Django's handler (graphql_api/http/fast_path.py).
+            "http": CachedAnswers(django_http_application),
             "websocket": websocket_application(GraphQLSubscriptionConsumer.as_asgi(schema=schema)),
         }
     )

@@ -287,10 +287,14 @@ CSRF_COOKIE_DOMAIN = env_str("CSRF_COOKIE_DOMAIN") or None
 
 # --- GraphQL --------------------------------------------------------------------------
 GRAPHIQL = env_bool("GRAPHIQL", DEBUG)
-# Seconds an anonymous query's answer may be served from the cache (0: off). Any committed
-# change anonymous readers could see makes cached answers unreachable at once; see
-# graphql_api/http/response_cache.py.
-RESPONSE_CACHE_TTL = env_int("RESPONSE_CACHE_TTL", 30)
+# Seconds an anonymous query's answer may be served from the cache (0: off). Answers are
+# filed under the catalog's version, so any committed change anonymous readers could see
+# makes them unreachable at once; this is only a safety bound (on a write path that would
+# fail to report a change), past which one request computes the answer again while the
+# others still get the one of the same version; see graphql_api/http/response_cache.py.
+RESPONSE_CACHE_TTL = env_int("RESPONSE_CACHE_TTL", 3600)
+# Bytes of cached answers each process keeps in memory in front of Redis (0: none).
+RESPONSE_CACHE_LOCAL_BYTES = env_int("RESPONSE_CACHE_LOCAL_BYTES", 32 * 1024 * 1024)
 # Limits on what one request may ask (graphql_api/http/envelope.py, graphql_api/execution/).
 GRAPHQL_MAX_BODY_BYTES = env_int("GRAPHQL_MAX_BODY_BYTES", 256 * 1024)  # JSON body or GET query
 GRAPHQL_MAX_DOCUMENT_LENGTH = env_int("GRAPHQL_MAX_DOCUMENT_LENGTH", 64 * 1024)  # characters

@@ -43,10 +43,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _clear_cache() -> None:
     """Forget this checkout's cached values. On Redis only the keys under this checkout's
     KEY_PREFIX go: `cache.clear()` there is FLUSHDB, which would also wipe another test run,
-    a running server's cache and the channel layer's groups."""
+    a running server's cache and the channel layer's groups. The response cache's copy in
+    this process goes too (tests file answers under fixed keys)."""
+    from graphql_api.http import response_cache
     from project.cache_prefix import clear_own_entries
 
     clear_own_entries()
+    response_cache.local.clear()
 
 
 @pytest.fixture(autouse=True)

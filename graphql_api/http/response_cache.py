@@ -6,23 +6,34 @@ no per-viewer values (isFavorite is false for all of them), so the answer depend
 the document, the variables, the host (absolute image URLs), the negotiated media type
 and the catalog. Answers are filed under the catalog's read version
 (domain/common/read_version.py), which every committed change anonymous readers could see
-moves, and kept RESPONSE_CACHE_TTL seconds at most (a bound on anything a write path might
-not report).
+moves, so an entry can serve until the next such change: it is fresh for
+RESPONSE_CACHE_TTL seconds at most (a safety bound on anything a write path might not
+report; an hour by default), and kept RESPONSE_CACHE_LOCK_TIMEOUT seconds longer for
+revalidation (below).
 
 Only successful query operations are stored; mutations, subscriptions, signed-in callers
 and answers with errors always run.
 
-Single flight (`serve`): when many requests miss one key at once (after the version moved,
-or the entry expired), one computes and the others wait for its answer. In a process they
-wait on the computation itself; across processes, the first takes a short lock in the
-cache (an atomic add, which on Redis is SET NX EX) and the others poll for its entry.
-Nobody waits longer than RESPONSE_CACHE_LOCK_TIMEOUT: a holder that crashed or hangs
-costs its waiters that long at most, after which each computes for itself.
+Where entries live: in the Django cache (Redis, shared by every process) and, in front of
+it, a copy in each process (graphql_api/http/local_answers.py, bounded by
+RESPONSE_CACHE_LOCAL_BYTES), so that a hit costs one trip to Redis (the version, read for
+every request) instead of two, and no transfer or unpickling of the entry.
 
-Waiters are never served an answer of an older version ("stale while revalidate"): the
-version moves only after a public change commits, so an old answer would show the old
-data to every client that asks after the commit, including the writer reading its own
-write. Waiting for the new answer costs one computation's time instead."""
+Single flight (`serve`) on a miss (a new version, or an entry gone): one request computes
+and the others wait for its answer. In a process they wait on the computation itself;
+across processes, the first takes a short lock in the cache (an atomic add, which on Redis
+is SET NX EX) and the others poll for its entry. Nobody waits longer than
+RESPONSE_CACHE_LOCK_TIMEOUT: a holder that crashed or hangs costs its waiters that long at
+most, after which each computes for itself.
+
+Stale while revalidate, within one version only: when an entry outlives its freshness
+(RESPONSE_CACHE_TTL), the request that takes the lock computes it again (`X-Cache: miss`)
+while every other gets the entry it replaces (`X-Cache: stale`), so that the safety bound
+costs no wait. That entry is of the same catalog version, so nothing it shows has been
+changed since. An answer of an older version is never served: the version moves only
+after a public change commits, so an old answer would show the old data to every client
+that asks after the commit, including the writer reading its own write. On a new version
+the others wait for the new answer instead (one computation's time)."""
 
 from __future__ import annotations
 
@@ -31,6 +42,7 @@ import hashlib
 import json
 import math
 import secrets
+import time
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -40,17 +52,25 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 from graphql import OperationType
 
 from domain.common.read_version import acatalog_version
 from graphql_api.execution.documents import digest_of
 from graphql_api.http.envelope import GraphQLRequest
+from graphql_api.http.local_answers import LocalAnswers
 from graphql_api.http.responses import negotiate
+from graphql_api.persisted.resolution import DocumentRefused, requested_hash
 
-KEY_PREFIX = "gql-response:2:"  # 2: entries are (status, content type, body) (1: body)
+KEY_PREFIX = "gql-response:3:"  # 3: (status, content type, body, fresh until) (2: no date)
 LOCK_PREFIX = "gql-response-lock:"
 SHARED_PREFIX = "gql-response-shared:"  # an uncacheable answer, for its waiters only
 POLL_FIRST, POLL_MAX = 0.005, 0.1  # seconds between a waiter's looks, doubling
+
+
+def _now() -> float:
+    """Wall-clock time, which every process's entries share (tests set it)."""
+    return time.time()
 
 
 async def cache_key(
@@ -69,12 +89,17 @@ async def cache_key(
         return None  # files are no part of a key
     if "Authorization" in request.headers or settings.SESSION_COOKIE_NAME in request.COOKIES:
         return None
+    if digest is None:
+        digest = _envelope_digest(operation)
+        if digest is None:
+            return None
     material = json.dumps(
         [
+            settings.GRAPHQL_DOCUMENTS,  # an answer filed in one mode is not served in another
             request.scheme,
             request.get_host(),
             negotiate(request.headers.get("Accept")),  # the answer's media type
-            digest or digest_of(operation.query or ""),
+            digest,
             operation.operation_name,
             operation.variables or {},
         ],
@@ -85,6 +110,20 @@ async def cache_key(
     return f"{KEY_PREFIX}{await acatalog_version()}:{digest}"
 
 
+def _envelope_digest(operation: GraphQLRequest) -> str | None:
+    """The document's digest as the envelope gives it, before the document is resolved (the
+    fast path): the text's, else the hash a persisted query names. None when the two are
+    given and disagree (the view refuses that request) or the hash is malformed."""
+    try:
+        named = requested_hash(operation.extensions, operation.document_id)
+    except DocumentRefused:
+        return None
+    if operation.query:
+        text_digest = digest_of(operation.query)
+        return text_digest if named in (None, text_digest) else None
+    return named
+
+
 @dataclass(frozen=True)
 class Answer:
     """What a computed response is made of, to file or hand to the requests that waited."""
@@ -92,6 +131,7 @@ class Answer:
     status: int
     content_type: str
     content: bytes
+    fresh_until: float = 0.0  # wall-clock time (shared by processes), once filed
 
     @classmethod
     def of(cls, response: Any) -> Answer | None:
@@ -103,7 +143,8 @@ class Answer:
         ):
             return None
         content_type = response.get("Content-Type", "application/json")
-        return cls(response.status_code, content_type, response.content)
+        fresh_until = _now() + settings.RESPONSE_CACHE_TTL
+        return cls(response.status_code, content_type, response.content, fresh_until)
 
     @classmethod
     def filed(cls, entry: Any) -> Answer | None:
@@ -111,16 +152,21 @@ class Answer:
         class (anything else reads as a miss)."""
         if (
             isinstance(entry, tuple)
-            and len(entry) == 3
+            and len(entry) == 4
             and isinstance(entry[0], int)
             and isinstance(entry[1], str)
             and isinstance(entry[2], bytes)
+            and isinstance(entry[3], float)
         ):
             return cls(*entry)
         return None
 
-    def entry(self) -> tuple[int, str, bytes]:
-        return (self.status, self.content_type, self.content)
+    def entry(self) -> tuple[int, str, bytes, float]:
+        return (self.status, self.content_type, self.content, self.fresh_until)
+
+    @property
+    def fresh(self) -> bool:
+        return _now() < self.fresh_until
 
     @property
     def cacheable(self) -> bool:
@@ -133,13 +179,18 @@ class Answer:
         return self.status != 429
 
     def response(self, source: str) -> HttpResponse:
-        """`source`: `hit` (from the cache) or `shared` (waited for its computation)."""
-        return HttpResponse(
+        """`source`: `hit` (from the cache), `stale` (from the cache, past its freshness,
+        while another request computes it again) or `shared` (waited for its
+        computation). It varies on the cookie as the computed one does (the session
+        middleware adds that once the view looks for a signed-in session)."""
+        response = HttpResponse(
             self.content,
             status=self.status,
             content_type=self.content_type,
             headers={"X-Cache": source},
         )
+        patch_vary_headers(response, ("Cookie",))
+        return response
 
 
 Compute = Callable[[], Awaitable[Any]]
@@ -157,14 +208,17 @@ async def serve(key: str, compute: Compute) -> Any:
     `compute`, run once for everyone who asks meanwhile, whose answer is then filed.
 
     Responses carry `X-Cache`: `hit`, `shared` (this request waited for another's
-    computation), or `miss` (computed here and filed); none when not filed (errors)."""
+    computation), `stale` (see the module's docstring), or `miss` (computed here and
+    filed); none when not filed (errors)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + settings.RESPONSE_CACHE_LOCK_TIMEOUT
     flights = _flights.setdefault(loop, {})
     while True:
-        answer = Answer.filed(await cache.aget(key))
-        if answer is not None:
+        answer = await _look(key)
+        if answer is not None and answer.fresh:
             return answer.response("hit")
+        if answer is not None:
+            return await _revalidate(key, answer, compute, flights)
         flight = flights.get(key)
         if flight is None:
             return await _lead(key, compute, flights, deadline)
@@ -175,6 +229,56 @@ async def serve(key: str, compute: Compute) -> Any:
             response, _ = await _compute_and_file(key, compute, token=None)
             return response
         # The computation we waited for failed (its request went away): start again.
+
+
+# The in-process copy of entries: a hit there needs no trip to Redis for the entry.
+local: LocalAnswers[Answer] = LocalAnswers()
+
+
+async def fresh_answer(key: str) -> HttpResponse | None:
+    """The response for `key` when a fresh entry is filed (`X-Cache: hit`), else None: the
+    early path of a request, before its document is parsed (an entry exists only for a
+    query that answered without errors), for `serve` to take over on None."""
+    answer = await _look(key)
+    return answer.response("hit") if answer is not None and answer.fresh else None
+
+
+async def _look(key: str) -> Answer | None:
+    """The entry under `key`, fresh from this process's copy, else from the cache (then
+    copied here when fresh); a stale one when that is all there is."""
+    answer = local.get(key)
+    if answer is not None and answer.fresh:
+        return answer
+    filed = Answer.filed(await cache.aget(key))
+    if filed is not None and filed.fresh:
+        local.put(key, filed, len(filed.content))
+    return filed
+
+
+async def _revalidate(key: str, stale: Answer, compute: Compute, flights: Flights) -> Any:
+    """`stale` (same version, past its freshness) while one request, this one if it takes
+    the lock, computes the entry again; the others are not held up."""
+    if key in flights:  # this process computes it already
+        return stale.response("stale")
+    flight: asyncio.Future[Answer | None] = asyncio.get_running_loop().create_future()
+    flights[key] = flight
+    lock, token = LOCK_PREFIX + key, secrets.token_hex(8)
+    answer = None
+    try:
+        taken, answer = await _take_lock(lock, token, key)
+        if answer is not None:  # filed again by another meanwhile
+            return answer.response("hit")
+        if not taken:  # another process computes it
+            return stale.response("stale")
+        try:
+            response, answer = await _compute_and_file(key, compute, token=None)
+            return response
+        finally:
+            await _release_lock(lock, token)
+    finally:
+        if flights.get(key) is flight:
+            del flights[key]
+        flight.set_result(answer if answer is not None and answer.shareable else None)
 
 
 async def _follow(flight: asyncio.Future[Answer | None], timeout: float) -> Answer | None:
@@ -230,7 +334,9 @@ async def _compute_and_file(
     response = await compute()
     answer = Answer.of(response)
     if answer is not None and answer.cacheable:
-        await cache.aset(key, answer.entry(), timeout=settings.RESPONSE_CACHE_TTL)
+        timeout = settings.RESPONSE_CACHE_TTL + _lock_expiry()  # stale for revalidation
+        await cache.aset(key, answer.entry(), timeout=timeout)
+        local.put(key, answer, len(answer.content))
         response["X-Cache"] = "miss"
     elif answer is not None and answer.shareable and token is not None:
         await cache.aset(SHARED_PREFIX + token, answer.entry(), timeout=_lock_expiry())
@@ -264,11 +370,13 @@ def _lock_expiry() -> int:
 
 @sync_to_async
 def _take_lock(lock: str, token: str, key: str) -> tuple[bool, Answer | None]:
-    """One trip to the cache's thread: take the lock, then look for the entry again (the
-    previous holder files it before it lets go, so a miss that raced it ends here)."""
+    """One trip to the cache's thread: take the lock, then look for a fresh entry again
+    (the previous holder files it before it lets go, so a miss that raced it ends here)."""
     if not cache.add(lock, token, timeout=_lock_expiry()):
         return False, None
     answer = Answer.filed(cache.get(key))
+    if answer is not None and not answer.fresh:
+        answer = None
     if answer is not None:
         _release_lock_now(lock, token)
     return True, answer

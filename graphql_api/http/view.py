@@ -4,7 +4,9 @@ Order of work for one request, cheapest refusals first: method, the envelope
 (graphql_api/http/envelope.py: size, media type, member types), CSRF, the document (its
 text, or the persisted document its hash names, and in trusted mode only a trusted one:
 graphql_api/persisted/), the operation (one this transport runs), for a persisted query
-sent with GET its ETag (304 without execution: graphql_api/http/conditional.py), the
+sent with GET its ETag (304 without execution: graphql_api/http/conditional.py), a
+fresh answer from the anonymous response cache (before the document is parsed; most
+hits never get here: graphql_api/http/fast_path.py serves them in front of Django), the
 anonymous response cache (one computation per answer), the caller's credentials, then
 strawberry's execution with the operation gate (graphql_api/execution/gate.py). Status
 codes and the media type follow GraphQL over HTTP (graphql_api/http/responses.py).
@@ -153,21 +155,32 @@ class GraphQLView(CheckedOperationView):
     async def _run(
         self, request: HttpRequest, operation: GraphQLRequest, document: Document
     ) -> HttpResponse:
+        # The key this request's answer has if it is a query: a fresh entry under it is
+        # served before any more work (only queries that answered without errors are filed,
+        # and the key holds the document and the operation name, which make it one). A GET
+        # by hash goes on to its ETag, which a hit would not carry.
+        key = await response_cache.cache_key(
+            request, operation, OperationType.QUERY, digest=document.digest
+        )
+        if key is not None and not (request.method == "GET" and document.by_hash):
+            hit = await response_cache.fresh_answer(key)
+            if hit is not None:
+                return hit
         parsed = _parsed(document)
         operation_type = parsed.operation_type(operation.operation_name) if parsed else None
         refusal = _operation_refusal(request, operation, parsed, operation_type)
         if refusal is not None:
             return refusal
         if not (request.method == "GET" and document.by_hash):
-            return await self._cached(request, operation, operation_type, document)
+            return await self._cached(request, operation, operation_type, key)
         if not conditional.is_anonymous(request):
-            response = await self._cached(request, operation, operation_type, document)
+            response = await self._cached(request, operation, operation_type, key)
             conditional.mark_private(response)
             return response
         tag = await conditional.entity_tag(request, operation, document.digest)
         if conditional.matches(request, tag):
             return conditional.not_modified(tag)
-        response = await self._cached(request, operation, operation_type, document)
+        response = await self._cached(request, operation, operation_type, key)
         conditional.mark_public(response, tag)
         return response
 
@@ -176,12 +189,9 @@ class GraphQLView(CheckedOperationView):
         request: HttpRequest,
         operation: GraphQLRequest,
         operation_type: OperationType | None,
-        document: Document,
+        key: str | None,
     ) -> HttpResponse:
-        key = await response_cache.cache_key(
-            request, operation, operation_type, digest=document.digest
-        )
-        if key is not None:
+        if key is not None and operation_type is OperationType.QUERY:
             return await response_cache.serve(key, lambda: self._execute(request, operation))
         return await self._execute(request, operation)
 
