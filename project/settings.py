@@ -313,6 +313,9 @@ GRAPHQL_COST_BUDGET_USER = env_int("GRAPHQL_COST_BUDGET_USER", 500_000)
 # Schema introspection (and "Did you mean" suggestions in errors); the storefront schema is
 # public, so it is on unless turned off.
 GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", True)
+# Known read documents answered by one compiled SQL statement each, the standard executor
+# answering everything else (graphql_api/execution/plans/). The kill switch: off.
+GRAPHQL_COMPILED_PLANS = env_bool("GRAPHQL_COMPILED_PLANS", True)
 
 # --- Response cache: single flight -----------------------------------------------------
 # Concurrent misses of one anonymous answer compute it once: the first takes a lock in the
