@@ -26,8 +26,8 @@ from domain.accounts.authentication import AuthenticationFailed
 from graphql_api.common.errors import ApiErrorCode
 from graphql_api.context import Context
 from graphql_api.execution.documents import ParsedDocument, documents
-from graphql_api.execution.plans.runner import CompiledData
 from graphql_api.execution.http_view import CheckedOperationView, StrawberryRefusal
+from graphql_api.execution.plans.runner import CompiledData
 from graphql_api.http import response_cache
 from graphql_api.http.authentication import resolve_viewer, unauthenticated_response
 from graphql_api.http.csrf import csrf_rejection
@@ -147,9 +147,7 @@ class GraphQLView(CheckedOperationView):
         return response
 
     async def get_context(self, request: HttpRequest, response: HttpResponse) -> Context:
-        return Context(
-            request=request, response=response, viewer=request.user, compiled_plans=True
-        )
+        return Context(request=request, response=response, viewer=request.user, compiled_plans=True)
 
     def encode_json(self, data: object) -> str | bytes:
         # A compiled plan's answer is JSON text already: sent as strawberry would write it.

@@ -81,4 +81,3 @@ def compile_operation(
     compiler = query.get_compiler(connection=db_connection)
     body, params = compiler.compile(resolved)
     return f"SELECT ({body})::text", list(params)
-

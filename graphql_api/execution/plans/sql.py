@@ -5,10 +5,10 @@
 | object | keys in selection order, `{"a":1}` | `row_to_json` of a subselect (never jsonb) |
 | list | `[a,b]`, `[]` | `array_to_json(ARRAY(...))` |
 | Decimal | `str()`, a string | `::text` of a fixed-scale column |
-| Float (0..5, 2 places) | `repr(float)`: `4.5`, `0.0` | `rtrim` of the numeric, `.0` when integral |
+| Float (0..5, 2 places) | `repr(float)`: `4.5`, `0.0` | `rtrim` of the numeric, `.0` if integral |
 | DateTime | `isoformat()`: `.ffffff` only when non-zero, `+00:00` | `to_char` in UTC |
 | global ID, cursor | base64, no line breaks | `encode(..., 'base64')` without its newlines |
-| string | ASCII only, `\\uXXXX` | PostgreSQL escapes control characters the same way; non-ASCII is escaped afterwards (`ascii_escaped`) |
+| string | ASCII only, `\\uXXXX` | control characters as Python; DEL and non-ASCII afterwards |
 """
 
 from __future__ import annotations
@@ -66,9 +66,7 @@ def literal(text: str) -> str:
 def json_object(members: list[tuple[str, Any]]) -> Sql:
     """A JSON object with these keys, in this order."""
     columns = ", ".join(f"{{{i}}} AS {quoted(key)}" for i, (key, _) in enumerate(members))
-    return Sql(
-        f"(SELECT row_to_json(_o) FROM (SELECT {columns}) _o)", *(v for _, v in members)
-    )
+    return Sql(f"(SELECT row_to_json(_o) FROM (SELECT {columns}) _o)", *(v for _, v in members))
 
 
 def base64_text(text_sql: str) -> str:
@@ -120,7 +118,8 @@ def constant(sql: str) -> Sql:
     return Sql(sql)
 
 
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# json.dumps escapes DEL too; PostgreSQL leaves it (and non-ASCII) raw.
+_NON_ASCII = re.compile(r"[^\x00-\x7e]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -132,7 +131,7 @@ def _escape(match: re.Match[str]) -> str:
 
 
 def ascii_escaped(text: str) -> str:
-    """JSON text as `json.dumps(..., ensure_ascii=True)` writes it."""
-    if text.isascii():
+    """PostgreSQL's JSON text as `json.dumps(..., ensure_ascii=True)` writes it."""
+    if text.isascii() and "\x7f" not in text:
         return text
     return _NON_ASCII.sub(_escape, text)
