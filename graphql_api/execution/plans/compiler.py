@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection as db_connection
+from django.db.models import F
 from graphql import FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode, OperationType
 
 from domain.catalog import selectors
@@ -17,6 +18,9 @@ from graphql_api.execution.plans import sql
 from graphql_api.execution.plans.connections import connection, page_arguments
 from graphql_api.execution.plans.objects import Env, json_of, one
 from graphql_api.execution.plans.selection import NotCompilable, Selected, collect
+
+# Category's Meta ordering, which strawberry-django pages by (then the id).
+CATEGORY_ORDER = (F("position").asc(), F("name").asc(), F("pk").asc())
 
 
 def _visible_products(env: Env, include_unpublished: bool) -> Any:
@@ -47,7 +51,20 @@ def _product(selected: Selected, env: Env) -> Any:
     return one(selectors.product_restrict_to_visible(rows, user=env.viewer), selected, env)
 
 
-ROOTS = {"products": _products, "product": _product}
+def _categories(selected: Selected, env: Env) -> Any:
+    page = page_arguments(selected.arguments, nested=False)
+    return connection(
+        selected,
+        env,
+        selectors.category_list(),
+        first=page.first,
+        after=page.after,
+        json_of=json_of,
+        ordering=CATEGORY_ORDER,
+    )
+
+
+ROOTS = {"products": _products, "product": _product, "categories": _categories}
 
 
 def compile_operation(

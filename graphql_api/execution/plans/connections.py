@@ -75,12 +75,25 @@ def _after_condition(after: tuple[datetime, int]) -> Q:
     return Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk)
 
 
+NEWEST_FIRST = (F("created_at").desc(), F("pk").desc())
+
+
 def connection(
-    selected: Selected, env: Any, rows: Any, *, first: int, after: Any, json_of: Any
+    selected: Selected,
+    env: Any,
+    rows: Any,
+    *,
+    first: int,
+    after: Any,
+    json_of: Any,
+    ordering: tuple[Any, ...] = NEWEST_FIRST,
 ) -> sql.Sql:
-    """The JSON of a connection over `rows` (a visible queryset, unordered)."""
-    ordering = [F("created_at").desc(), F("pk").desc()]
-    cursor = sql.ordered_cursor(F("created_at"), F("pk"))
+    """The JSON of a connection over `rows` (a visible queryset, unordered). Cursors are
+    written for the newest-first ordering only; with another, selecting one falls back."""
+    newest_first = ordering is NEWEST_FIRST
+    if after is not None and not newest_first:
+        raise NotCompilable("after on another ordering")
+    cursor = sql.ordered_cursor(F("created_at"), F("pk")) if newest_first else sql.constant("NULL")
     page = rows.filter(_after_condition(after)) if after is not None else rows
     edge_type = next(
         (f.type_name for f in selected.fields if f.name == "edges"),
@@ -92,6 +105,8 @@ def connection(
         if field.name == "edges":
             edge_members = []
             for edge_field in field.fields:
+                if edge_field.name == "cursor" and not newest_first:
+                    raise NotCompilable("cursor of another ordering")
                 if edge_field.name == "cursor":
                     edge_members.append((edge_field.key, cursor))
                 elif edge_field.name == "node":
@@ -112,6 +127,9 @@ def connection(
                 )
             )
         elif field.name == "pageInfo":
+            cursors = field.child("startCursor") or field.child("endCursor")
+            if cursors is not None and not newest_first:
+                raise NotCompilable("cursor of another ordering")
             members.append((field.key, _page_info(field, first)))
         elif field.name == "totalCount":
             count = Subquery(rows.values("pk"), output_field=TextOutput())

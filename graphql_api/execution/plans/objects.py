@@ -12,6 +12,7 @@ from django.db.models import TextField as TextOutput
 
 from domain.accounts.models import User
 from domain.catalog import selectors
+from domain.catalog.models import Category
 from domain.common.permissions import is_signed_in
 from graphql_api.execution.plans import sql
 from graphql_api.execution.plans.connections import connection, page_arguments
@@ -147,12 +148,28 @@ def _parent(selected: Selected, env: Env) -> Any:
     return one(selectors.category_list().filter(pk=OuterRef("parent_id")), selected, env)
 
 
+def _product_count(selected: Selected, env: Env) -> Any:
+    """As PublishedProductCountByCategoryIdLoader: the products anonymous readers see in
+    the category and all its descendants."""
+    table = sql.quoted(Category._meta.db_table)
+    published = selectors.product_list_visible_to(user=None).values("category_id")
+    return sql.Sql(
+        "(SELECT count(*) FROM {0} _v WHERE _v.category_id IN ("
+        "WITH RECURSIVE _sub(id) AS (SELECT {1} UNION"
+        f" SELECT _child.id FROM {table} _child JOIN _sub ON _child.parent_id = _sub.id)"
+        " SELECT id FROM _sub))",
+        Subquery(published, output_field=TextOutput()),
+        F("pk"),
+    )
+
+
 CATEGORY: dict[str, Inliner] = {
     "id": _id("Category"),
     "name": column("name"),
     "slug": column("slug"),
     "position": column("position"),
     "parent": _parent,
+    "productCount": _product_count,
 }
 
 
