@@ -25,6 +25,8 @@ class Context(StrawberryDjangoContext):
     connection_params: Any = None  # the WebSocket connection_init payload
     connection_authenticated: bool = False  # its `authorization` was checked and accepted
     sign_in: Any = None  # the WebSocket connection's SignIn (domain.accounts.authentication)
+    # The HTTP view sends a compiled plan's JSON text as is (graphql_api/execution/plans).
+    compiled_plans: bool = False
 
     @cached_property
     def loaders(self) -> Loaders:

@@ -18,6 +18,7 @@ from graphql_api.execution.gate import OperationGate
 from graphql_api.execution.loader_scope import FreshLoadersExtension
 from graphql_api.execution.optimizer import QuerysetOptimizerExtension
 from graphql_api.execution.page_rules import OPTIMIZER_MAX_RESULTS, PaginationRulesExtension
+from graphql_api.execution.plans.runner import CompiledPlans
 from graphql_api.execution.shared_execution import SharedEventExecutionContext
 from graphql_api.orders.mutations import OrderMutation
 from graphql_api.orders.queries import OrderQuery
@@ -52,6 +53,7 @@ schema = ApiSchema(
         PaginationRulesExtension,
         FreshLoadersExtension,
         QuerysetOptimizerExtension,
+        CompiledPlans,  # last: where execution would start, every check passed
     ],
 )
 install_fast_resolvers(schema)

@@ -327,6 +327,9 @@ if GRAPHQL_DOCUMENTS not in ("any", "trusted"):
 # Seconds an automatic persisted query's registration is kept in the cache (not the
 # database: its size is the cache's, and a registration expires).
 GRAPHQL_APQ_TTL = env_int("GRAPHQL_APQ_TTL", 24 * 3600)
+# Known read documents answered by one compiled SQL statement each, the standard executor
+# answering everything else (graphql_api/execution/plans/). The kill switch: off.
+GRAPHQL_COMPILED_PLANS = env_bool("GRAPHQL_COMPILED_PLANS", True)
 
 # --- Response cache: single flight -----------------------------------------------------
 # Concurrent misses of one anonymous answer compute it once: the first takes a lock in the

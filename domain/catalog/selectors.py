@@ -60,6 +60,17 @@ def product_ids_favorited(*, user: Any, product_ids: Iterable[int]) -> set[int]:
     )
 
 
+def favorite_list_of(*, user: Any) -> QuerySet[Favorite]:
+    """`user`'s favourites (none for anonymous users), as a queryset to compose."""
+    if not is_signed_in(user):
+        return Favorite.objects.none()
+    return Favorite.objects.filter(user=user)
+
+
+def product_image_list() -> QuerySet[ProductImage]:
+    return ProductImage.objects.all()
+
+
 def product_images_by_product(*, product_ids: Iterable[int]) -> dict[int, list[ProductImage]]:
     """Images of each product, lowest position first."""
     images: dict[int, list[ProductImage]] = {}
