@@ -7,7 +7,9 @@ variables, the operation, the host, the media type and the catalog: its `ETag` i
 SHA-256 of those with the catalog's read version (domain/common/read_version.py), so it
 changes with every change an anonymous reader could see. A matching `If-None-Match` is
 answered `304 Not Modified` without executing anything. A successful answer is
-`Cache-Control: public, max-age=RESPONSE_CACHE_TTL`; an answer with errors is `no-store`
+`Cache-Control: public, no-cache`: browsers and CDNs may keep it but ask again with its
+ETag before each use (a cheap 304 while nothing changed), so none serves it after a change
+it would not see (a max-age would let them); an answer with errors is `no-store`
 (a PersistedQueryNotFound must not be kept: the client registers the text next). A
 signed-in caller's answer is `private, no-store`, with no ETag."""
 
@@ -53,7 +55,7 @@ async def entity_tag(request: HttpRequest, operation: GraphQLRequest, digest: st
 def _public_headers(tag: str) -> dict[str, str]:
     return {
         "ETag": tag,
-        "Cache-Control": f"public, max-age={settings.RESPONSE_CACHE_TTL}",
+        "Cache-Control": "public, no-cache",
         "Vary": PUBLIC_VARY,
     }
 

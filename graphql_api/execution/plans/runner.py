@@ -26,6 +26,7 @@ from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection, transaction
 from graphql import ExecutionResult, get_operation_ast, get_variable_values
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType as StrawberryOperationType
 
 from graphql_api.execution.core_schema import core_schema
 from graphql_api.execution.plans.compiler import compile_operation
@@ -52,14 +53,25 @@ def _media_prefix(request: Any) -> str | None:
 
 
 def _run(statement: str, params: list[Any]) -> str | None:
-    try:
-        if connection.in_atomic_block:
+    if connection.in_atomic_block:
+        try:
             with transaction.atomic():  # a savepoint: a failure leaves the outer intact
                 return _fetch(statement, params)
+        except DatabaseError:
+            logger.info("compiled plan failed; the standard executor answers", exc_info=True)
+            return None
+    opened_here = connection.connection is None
+    try:
         return _fetch(statement, params)
     except DatabaseError:
         logger.info("compiled plan failed; the standard executor answers", exc_info=True)
         return None
+    finally:
+        # The connection goes back (to the pool) at once: the thread this runs in is not
+        # always the one whose request_finished closes connections, and one left open in a
+        # finished thread would hold its pool slot for good.
+        if opened_here:
+            connection.close()
 
 
 def _fetch(statement: str, params: list[Any]) -> str | None:
@@ -101,6 +113,7 @@ class CompiledPlans(SchemaExtension):
             and context.graphql_document is not None
             and not context.pre_execution_errors
             and getattr(context.context, "compiled_plans", False)
+            and context.operation_type is StrawberryOperationType.QUERY  # never a mutation
         ):
             data = await sync_to_async(_answer)(context, core_schema(context.schema))
             if data is not None:
