@@ -131,6 +131,8 @@ class CachedAnswers:
             return None
         if csrf_rejection(request) is not None:
             return None
+        if request.method == "GET" and response_cache.names_persisted_document(operation):
+            return None  # the view answers it with its ETag (graphql_api/http/conditional.py)
         key = await response_cache.cache_key(request, operation, OperationType.QUERY)
         if key is None:
             return None

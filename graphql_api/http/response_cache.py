@@ -110,6 +110,14 @@ async def cache_key(
     return f"{KEY_PREFIX}{await acatalog_version()}:{digest}"
 
 
+def names_persisted_document(operation: GraphQLRequest) -> bool:
+    """Whether the envelope names a persisted document by its hash (well formed or not)."""
+    try:
+        return requested_hash(operation.extensions, operation.document_id) is not None
+    except DocumentRefused:
+        return True
+
+
 def _envelope_digest(operation: GraphQLRequest) -> str | None:
     """The document's digest as the envelope gives it, before the document is resolved (the
     fast path): the text's, else the hash a persisted query names. None when the two are

@@ -4,6 +4,7 @@ same headers, as the view's answers: a hit, a miss, or the cache off."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from typing import Any
 from urllib.parse import urlencode
@@ -181,3 +182,23 @@ async def test_signed_in_and_refused_requests_go_to_django(settings):
     assert bearer[0] == 401
     assert _without_x_cache(session[1])[1] is None
     assert broken[0] == 400
+
+
+async def test_a_persisted_query_sent_with_get_keeps_its_etag_when_its_answer_is_cached(settings):
+    # given a persisted query's answer in the cache (registered with its text, then asked
+    # for by hash alone with GET)
+    settings.RESPONSE_CACHE_TTL = 60
+    text = "query Count { products(first: 1) { totalCount } }"
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    persisted = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+    app = CachedAnswers(_Counting())
+    assert (await _request(app, "POST", {"query": text, "extensions": persisted}, {}))[0] == 200
+    by_hash = {"operationName": "Count", "extensions": json.dumps(persisted)}
+    await _request(app, "GET", by_hash, {})
+    # when it is asked for again, then with the ETag it was given
+    status, headers, _ = await _request(app, "GET", by_hash, {})
+    named = {name.decode().lower(): value.decode() for name, value in headers}
+    again = await _request(app, "GET", by_hash, {"if-none-match": named.get("etag", "")})
+    # then the view answered both: the ETag and its cache rule, then 304
+    assert status == 200 and named.get("cache-control") == "public, no-cache" and named["etag"]
+    assert again[0] == 304
