@@ -39,6 +39,7 @@ from graphql import OperationType
 from graphql_api.http import response_cache
 from graphql_api.http.csrf import csrf_rejection
 from graphql_api.http.envelope import BadRequest, read_envelope
+from graphql_api.persisted.resolution import names_persisted_document
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -131,7 +132,9 @@ class CachedAnswers:
             return None
         if csrf_rejection(request) is not None:
             return None
-        if request.method == "GET" and response_cache.names_persisted_document(operation):
+        if request.method == "GET" and names_persisted_document(
+            operation.extensions, operation.document_id
+        ):
             return None  # the view answers it with its ETag (graphql_api/http/conditional.py)
         key = await response_cache.cache_key(request, operation, OperationType.QUERY)
         if key is None:

@@ -56,11 +56,10 @@ from django.utils.cache import patch_vary_headers
 from graphql import OperationType
 
 from domain.common.read_version import acatalog_version
-from graphql_api.execution.documents import digest_of
 from graphql_api.http.envelope import GraphQLRequest
 from graphql_api.http.local_answers import LocalAnswers
 from graphql_api.http.responses import negotiate
-from graphql_api.persisted.resolution import DocumentRefused, requested_hash
+from graphql_api.persisted.resolution import envelope_digest
 
 KEY_PREFIX = "gql-response:3:"  # 3: (status, content type, body, fresh until) (2: no date)
 LOCK_PREFIX = "gql-response-lock:"
@@ -90,7 +89,7 @@ async def cache_key(
     if "Authorization" in request.headers or settings.SESSION_COOKIE_NAME in request.COOKIES:
         return None
     if digest is None:
-        digest = _envelope_digest(operation)
+        digest = envelope_digest(operation.query, operation.extensions, operation.document_id)
         if digest is None:
             return None
     material = json.dumps(
@@ -108,28 +107,6 @@ async def cache_key(
     )
     digest = hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
     return f"{KEY_PREFIX}{await acatalog_version()}:{digest}"
-
-
-def names_persisted_document(operation: GraphQLRequest) -> bool:
-    """Whether the envelope names a persisted document by its hash (well formed or not)."""
-    try:
-        return requested_hash(operation.extensions, operation.document_id) is not None
-    except DocumentRefused:
-        return True
-
-
-def _envelope_digest(operation: GraphQLRequest) -> str | None:
-    """The document's digest as the envelope gives it, before the document is resolved (the
-    fast path): the text's, else the hash a persisted query names. None when the two are
-    given and disagree (the view refuses that request) or the hash is malformed."""
-    try:
-        named = requested_hash(operation.extensions, operation.document_id)
-    except DocumentRefused:
-        return None
-    if operation.query:
-        text_digest = digest_of(operation.query)
-        return text_digest if named in (None, text_digest) else None
-    return named
 
 
 @dataclass(frozen=True)

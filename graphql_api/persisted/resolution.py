@@ -92,6 +92,28 @@ def requested_hash(extensions: Any, document_id: Any) -> str | None:
     return by_extension or by_id
 
 
+def names_persisted_document(extensions: Any, document_id: Any) -> bool:
+    """Whether a request names a persisted document by its hash (well formed or not)."""
+    try:
+        return requested_hash(extensions, document_id) is not None
+    except DocumentRefused:
+        return True
+
+
+def envelope_digest(query: str | None, extensions: Any, document_id: Any) -> str | None:
+    """The document's digest as a request gives it, before the document is resolved (the
+    response cache's fast path): its text's, else the hash it names. None when the two are
+    given and disagree (the view refuses that request) or the hash is malformed."""
+    try:
+        named = requested_hash(extensions, document_id)
+    except DocumentRefused:
+        return None
+    if query:
+        text_digest = digest_of(query)
+        return text_digest if named in (None, text_digest) else None
+    return named
+
+
 def _not_trusted() -> DocumentRefused:
     return DocumentRefused(
         ApiErrorCode.DOCUMENT_NOT_TRUSTED,
