@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db import transaction
 
+from domain.common import async_cache
+
 CATALOG_VERSION_KEY = "read-version:catalog"
 
 
@@ -38,7 +40,7 @@ def _fresh_start() -> int:
 
 
 async def acatalog_version() -> int:
-    version = await cache.aget(CATALOG_VERSION_KEY)
+    version = await async_cache.aget(CATALOG_VERSION_KEY)  # no thread hop on Redis
     if version is None:
         await cache.aadd(CATALOG_VERSION_KEY, _fresh_start(), timeout=None)
         version = await cache.aget(CATALOG_VERSION_KEY) or _fresh_start()

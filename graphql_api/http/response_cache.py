@@ -55,6 +55,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from graphql import OperationType
 
+from domain.common import async_cache
 from domain.common.read_version import acatalog_version
 from graphql_api.http.envelope import GraphQLRequest
 from graphql_api.http.local_answers import LocalAnswers
@@ -234,7 +235,7 @@ async def _look(key: str) -> Answer | None:
     answer = local.get(key)
     if answer is not None and answer.fresh:
         return answer
-    filed = Answer.filed(await cache.aget(key))
+    filed = Answer.filed(await async_cache.aget(key))
     if filed is not None and filed.fresh:
         local.put(key, filed, len(filed.content))
     return filed
