@@ -1,7 +1,9 @@
 """An operation compiled into one statement: `SELECT <the data object as JSON text>`.
 
-Root fields covered: `products` (no filters or ordering), `product(slug:)`. Anything else
-raises NotCompilable and the standard executor answers."""
+Root fields covered: `products` (no filters or ordering), `product(slug:)`, `categories`.
+Anything else raises NotCompilable and the standard executor answers. Statements are kept
+per plan key (`cache.py`): the request's own values (viewer id, cursors, slugs, the media
+URL prefix) are parameters bound per request, never part of the text."""
 
 from __future__ import annotations
 
@@ -15,12 +17,26 @@ from graphql import FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNo
 from domain.catalog import selectors
 from domain.catalog.models import Product
 from graphql_api.execution.plans import sql
-from graphql_api.execution.plans.connections import connection, page_arguments
+from graphql_api.execution.plans.cache import STATEMENTS, Param, Statement, frozen, viewer_class
+from graphql_api.execution.plans.connections import connection, decode_after, page_arguments
 from graphql_api.execution.plans.objects import Env, json_of, one
 from graphql_api.execution.plans.selection import NotCompilable, Selected, collect
 
 # Category's Meta ordering, which strawberry-django pages by (then the id).
 CATEGORY_ORDER = (F("position").asc(), F("name").asc(), F("pk").asc())
+
+
+# Root arguments whose values are bound per request (the key has only whether given).
+BOUND_ARGUMENTS = {"products": ("after",), "categories": ("after",), "product": ("slug",)}
+
+
+def _after(selected: Selected) -> tuple[Param, Param]:
+    """The decoded `after` cursor of a root connection, as parameters."""
+    meta = Product._meta
+    return (
+        Param(f"{selected.key}.after.created_at", meta.get_field("created_at")),
+        Param(f"{selected.key}.after.pk", meta.pk),
+    )
 
 
 def _visible_products(env: Env, include_unpublished: bool) -> Any:
@@ -40,14 +56,16 @@ def _products(selected: Selected, env: Env) -> Any:
         raise NotCompilable("filters and ordering")
     page = page_arguments(arguments, nested=False)
     rows = _visible_products(env, bool(arguments.get("includeUnpublished")))
-    return connection(selected, env, rows, first=page.first, after=page.after, json_of=json_of)
+    after = _after(selected) if page.after is not None else None
+    return connection(selected, env, rows, first=page.first, after=after, json_of=json_of)
 
 
 def _product(selected: Selected, env: Env) -> Any:
     slug = selected.arguments.get("slug")
     if selected.arguments.get("id") is not None or not isinstance(slug, str):
         raise NotCompilable("product by id")
-    rows = selectors.product_get_visible_by_slug(user=env.viewer, slug=slug)
+    bound_slug = Param(f"{selected.key}.slug", Product._meta.get_field("slug"))
+    rows = selectors.product_get_visible_by_slug(user=env.viewer, slug=bound_slug)
     return one(selectors.product_restrict_to_visible(rows, user=env.viewer), selected, env)
 
 
@@ -58,13 +76,43 @@ def _categories(selected: Selected, env: Env) -> Any:
         env,
         selectors.category_list(),
         first=page.first,
-        after=page.after,
+        after=_after(selected) if page.after is not None else None,
         json_of=json_of,
         ordering=CATEGORY_ORDER,
     )
 
 
 ROOTS = {"products": _products, "product": _product, "categories": _categories}
+
+
+def _shape(fields: list[Selected], bound: dict[str, tuple[str, ...]]) -> tuple[Any, ...]:
+    """Everything of the selection the statement's text depends on."""
+    shape = []
+    for selected in fields:
+        names = bound.get(selected.name, ())
+        arguments = tuple(
+            (name, ("bound", type(value).__qualname__) if name in names else frozen(value))
+            for name, value in selected.arguments.items()
+        )
+        children = _shape(selected.fields, {})
+        shape.append((selected.key, selected.name, selected.type_name, arguments, children))
+    return tuple(shape)
+
+
+def request_values(fields: list[Selected], env: Env) -> dict[str, Any]:
+    """The values this request binds (NotCompilable for a cursor the plans cannot read)."""
+    values: dict[str, Any] = {"media_prefix": env.media_prefix}
+    if viewer_class(env.viewer) != "anonymous":
+        values["viewer"] = env.viewer.pk
+    for selected in fields:
+        names = BOUND_ARGUMENTS.get(selected.name, ())
+        if "after" in names and selected.arguments.get("after") is not None:
+            moment, number = decode_after(selected.arguments["after"])
+            values[f"{selected.key}.after.created_at"] = moment
+            values[f"{selected.key}.after.pk"] = number
+        if "slug" in names:
+            values[f"{selected.key}.slug"] = selected.arguments.get("slug")
+    return values
 
 
 def compile_operation(
@@ -74,7 +122,8 @@ def compile_operation(
     variables: dict[str, Any],
     env: Env,
 ) -> tuple[str, list[Any]]:
-    """The statement answering `operation` (its one row: the `data` object as text)."""
+    """The statement answering `operation` (its one row: the `data` object as text), from
+    the cache when its plan key was compiled before, and this request's parameters."""
     if operation.operation is not OperationType.QUERY:
         raise NotCompilable("not a query")
     fragments = {
@@ -82,6 +131,18 @@ def compile_operation(
     }
     root_type = schema.query_type
     fields = collect(schema, root_type, [operation.selection_set], fragments, variables)
+    values = request_values(fields, env)
+    key = (
+        schema,
+        _shape(fields, BOUND_ARGUMENTS),
+        viewer_class(env.viewer),
+        env.media_prefix is None,
+    )
+    statement = STATEMENTS.get_or_build(key, lambda: _compile(root_type, fields, env))
+    return statement.text, statement.bind(values)
+
+
+def _compile(root_type: Any, fields: list[Selected], env: Env) -> Statement:
     members = []
     for selected in fields:
         if selected.name == "__typename":
@@ -97,4 +158,4 @@ def compile_operation(
     resolved = data.resolve_expression(query)
     compiler = query.get_compiler(connection=db_connection)
     body, params = compiler.compile(resolved)
-    return f"SELECT ({body})::text", list(params)
+    return Statement(f"SELECT ({body})::text", tuple(params))

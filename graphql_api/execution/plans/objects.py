@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Subquery, Value
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.db.models import TextField as TextOutput
 
 from domain.accounts.models import User
@@ -15,6 +15,7 @@ from domain.catalog import selectors
 from domain.catalog.models import Category
 from domain.common.permissions import is_signed_in
 from graphql_api.execution.plans import sql
+from graphql_api.execution.plans.cache import BoundViewer, Param
 from graphql_api.execution.plans.connections import connection, page_arguments
 from graphql_api.execution.plans.selection import NotCompilable, Selected
 
@@ -73,7 +74,8 @@ def _datetime(name: str) -> Inliner:
 def _is_favorite(selected: Selected, env: Env) -> Any:
     if not is_signed_in(env.viewer):
         return sql.constant("false")
-    favorites = selectors.favorite_list_of(user=env.viewer).filter(product=OuterRef("pk"))
+    viewer = BoundViewer("viewer", User._meta.pk, env.viewer)  # the id bound per request
+    favorites = selectors.favorite_list_of(user=viewer).filter(product=OuterRef("pk"))
     return Exists(favorites)
 
 
@@ -130,7 +132,7 @@ def _image_url(selected: Selected, env: Env) -> Any:
         f"CASE WHEN {{0}} ~ {sql.literal(_PLAIN_NAME)} THEN {{1}}::text || {{0}}"
         " ELSE ('x' || {0})::int::text END",
         F("image"),
-        Value(env.media_prefix, output_field=TextOutput()),
+        Param("media_prefix", TextOutput()),
     )
 
 
