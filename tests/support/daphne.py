@@ -102,6 +102,22 @@ def _wait_until_healthy(
     raise RuntimeError(f"daphne did not answer at {base_url} within {timeout}s")
 
 
+def run_node_against_daphne(script: Path, name: str) -> int:
+    """Run the Node.js `script` with the URL of a fresh daphne (its own SQLite database,
+    DEBUG off) as its argument; its exit status, or 1 when the database cannot be set up.
+    What CI runs the graphql-http audits and the persisted-query client with."""
+    with tempfile.TemporaryDirectory(prefix=f"{name}-") as var_dir:
+        env = clean_env(DEBUG="0", SECRET_KEY=name, VAR_DIR=var_dir, ALLOWED_HOSTS="127.0.0.1")
+        migrated = manage("migrate", "--noinput", env=env)
+        if migrated.returncode != 0:
+            print(migrated.stdout, migrated.stderr, file=sys.stderr)
+            return 1
+        with running_daphne(env) as base_url:
+            return subprocess.run(
+                ["node", str(script), f"{base_url}/graphql/"], check=False
+            ).returncode
+
+
 def daphne_env_on_test_services(**overrides: str) -> dict[str, str]:
     """The environment of a daphne on this test run's PostgreSQL database and Redis, with
     DEBUG off and the tests' SECRET_KEY (so access tokens made in a test are valid there)."""

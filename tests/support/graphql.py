@@ -80,38 +80,9 @@ def operation_document(name: str, operation: str) -> str:
     """One operation of `contract/operations/<name>.graphql` with the fragments it uses,
     as a document of its own (so it runs even while the file's other operations are not
     yet served)."""
-    from graphql import (
-        DocumentNode,
-        FragmentDefinitionNode,
-        FragmentSpreadNode,
-        OperationDefinitionNode,
-        Visitor,
-        parse,
-        print_ast,
-        visit,
-    )
+    from graphql_api.persisted.store import operations_alone
 
-    document = parse(contract_document(name))
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
-    chosen = next(
-        d
-        for d in document.definitions
-        if isinstance(d, OperationDefinitionNode) and d.name and d.name.value == operation
-    )
-    needed: dict[str, FragmentDefinitionNode] = {}
-    pending = [chosen]
-
-    class Spreads(Visitor):
-        def enter_fragment_spread(self, node: FragmentSpreadNode, *_: Any) -> None:
-            if node.name.value not in needed:
-                needed[node.name.value] = fragments[node.name.value]
-                pending.append(fragments[node.name.value])
-
-    while pending:
-        visit(pending.pop(), Spreads())
-    return print_ast(DocumentNode(definitions=(chosen, *needed.values())))
+    return dict(operations_alone(contract_document(name)))[operation]
 
 
 def bearer(token: str) -> dict[str, str]:
