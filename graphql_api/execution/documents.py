@@ -23,8 +23,6 @@ types, whether a string literal holds text the database cannot store, and (fille
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +40,7 @@ from graphql import (
     visit,
 )
 
+from graphql_api.common.byte_lru import ByteBoundedLRU
 from graphql_api.execution.clean_text import is_storable_text
 
 AST_BYTES_PER_CHARACTER = 64
@@ -115,14 +114,17 @@ def digest_of(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-class DocumentCache:
-    """An LRU of parsed documents, bounded by the estimated bytes its entries hold."""
+class DocumentCache(ByteBoundedLRU["ParsedDocument | _Refusal"]):
+    """An LRU of parsed documents (and of refusals), by digest, bounded by the estimated
+    bytes their ASTs hold."""
 
     def __init__(self, *, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.bytes = 0
-        self._entries: OrderedDict[str, tuple[ParsedDocument | GraphQLError, int]] = OrderedDict()
-        self._lock = threading.Lock()
+        super().__init__()
+        self._max_bytes = max_bytes
+
+    @property
+    def max_bytes(self) -> int:
+        return self._max_bytes
 
     def get(self, text: str, digest: str | None = None) -> ParsedDocument:
         """The parsed document of `text` (whose SHA-256 is `digest`, when the caller knows
@@ -131,20 +133,17 @@ class DocumentCache:
         if digest is None:
             known = known_digest.get()
             digest = known[1] if known is not None and known[0] is text else digest_of(text)
-        with self._lock:
-            entry = self._entries.get(digest)
-            if entry is not None:
-                self._entries.move_to_end(digest)
-        if entry is not None:
-            if isinstance(entry[0], _Refusal):
-                raise entry[0].error()
-            return entry[0]
+        kept = super().get(digest)
+        if kept is not None:
+            if isinstance(kept, _Refusal):
+                raise kept.error()
+            return kept
         try:
             document = parse(text, **parse_options())
         except GraphQLError as error:
             if len(text) <= settings.GRAPHQL_MAX_DOCUMENT_LENGTH:
                 refusal = _Refusal(error.message, tuple(error.locations or ()))
-                self._keep(digest, refusal, FAILURE_BYTES + len(error.message))
+                self.put(digest, refusal, FAILURE_BYTES + len(error.message))
             raise
         literals = _StringLiterals()
         visit(document, literals)
@@ -155,38 +154,13 @@ class DocumentCache:
             operation_types=_operation_types(document),
             literals_storable=literals.storable,
         )
-        self._keep(digest, parsed, len(text) * AST_BYTES_PER_CHARACTER)
+        self.put(digest, parsed, len(text) * AST_BYTES_PER_CHARACTER)
         return parsed
 
     def by_digest(self, digest: str) -> ParsedDocument | None:
         """The parsed document whose text has this SHA-256, if this process holds it."""
-        with self._lock:
-            entry = self._entries.get(digest)
-            if entry is not None:
-                self._entries.move_to_end(digest)
-        if entry is None or not isinstance(entry[0], ParsedDocument):
-            return None
-        return entry[0]
-
-    def _keep(self, digest: str, parsed: ParsedDocument | _Refusal, size: int) -> None:
-        if size > self.max_bytes:
-            return
-        with self._lock:
-            if digest in self._entries:
-                return
-            self._entries[digest] = (parsed, size)
-            self.bytes += size
-            while self.bytes > self.max_bytes:
-                _, (_, evicted) = self._entries.popitem(last=False)
-                self.bytes -= evicted
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self.bytes = 0
+        kept = super().get(digest)
+        return kept if isinstance(kept, ParsedDocument) else None
 
 
 _cache: DocumentCache | None = None

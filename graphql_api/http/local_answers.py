@@ -16,26 +16,24 @@ serve old answers for as long as a notification is in flight, which is never zer
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 from django.conf import settings
+
+from graphql_api.common.byte_lru import ByteBoundedLRU
 
 ENTRY_OVERHEAD = 200  # bytes an entry costs beyond its key and its body (objects, links)
 
 T = TypeVar("T")
 
 
-class LocalAnswers(Generic[T]):
-    """A least-recently-used map of key -> value bounded by the bytes of the values' bodies.
-    Thread safe: tests run several event loops in threads against one process."""
+class LocalAnswers(ByteBoundedLRU[T]):
+    """The memory copy: bounded by RESPONSE_CACHE_LOCAL_BYTES (or `max_bytes`), an entry
+    costing its body's bytes, its key's and ENTRY_OVERHEAD."""
 
     def __init__(self, max_bytes: int | None = None) -> None:
+        super().__init__()
         self._max_bytes = max_bytes
-        self._entries: OrderedDict[str, tuple[T, int]] = OrderedDict()
-        self._lock = threading.Lock()
-        self.bytes = 0
 
     @property
     def max_bytes(self) -> int:
@@ -43,37 +41,5 @@ class LocalAnswers(Generic[T]):
             return self._max_bytes
         return settings.RESPONSE_CACHE_LOCAL_BYTES
 
-    def get(self, key: str) -> T | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            self._entries.move_to_end(key)
-            return entry[0]
-
-    def put(self, key: str, value: T, body_bytes: int) -> None:
-        size = body_bytes + len(key) + ENTRY_OVERHEAD
-        limit = self.max_bytes
-        with self._lock:
-            old = self._entries.pop(key, None)
-            if old is not None:
-                self.bytes -= old[1]
-            if size > limit:
-                return
-            self._entries[key] = (value, size)
-            self.bytes += size
-            while self.bytes > limit:
-                _, (_, evicted) = self._entries.popitem(last=False)
-                self.bytes -= evicted
-
-    def __contains__(self, key: str) -> bool:
-        with self._lock:
-            return key in self._entries
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self.bytes = 0
+    def put(self, key: str, value: T, body_bytes: int) -> None:  # type: ignore[override]
+        super().put(key, value, body_bytes + len(key) + ENTRY_OVERHEAD)
