@@ -109,6 +109,7 @@ class CompiledPlans(SchemaExtension):
         context = self.execution_context
         if (
             settings.GRAPHQL_COMPILED_PLANS
+            and connection.vendor == "postgresql"  # the statements are PostgreSQL's SQL
             and context.result is None
             and context.graphql_document is not None
             and not context.pre_execution_errors

@@ -4,7 +4,7 @@ does not cover runs on the standard executor."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
@@ -87,3 +87,18 @@ def test_category_tree_compiled_is_one_statement():
     statements = _statements(client_as(None), CATEGORY_TREE, {})
     # then
     assert len(statements) == 1
+
+
+@override_settings(RESPONSE_CACHE_TTL=0)
+def test_plans_are_not_tried_on_another_database_than_postgresql(monkeypatch):
+    # given a database that is not PostgreSQL (the embedded default is SQLite), whose SQL
+    # the plans are not written in
+    from graphql_api.execution.plans import runner
+
+    make_catalog(3)
+    monkeypatch.setattr(type(connections["default"]), "vendor", "sqlite")
+    monkeypatch.setattr(runner, "_answer", lambda *args: pytest.fail("a plan was tried"))
+    # when
+    statements = _statements(client_as(None), CATALOG_PAGE, {"first": 5})
+    # then the standard executor answered
+    assert len(statements) == 4
