@@ -35,7 +35,7 @@ import urllib.request
 from contextlib import ExitStack
 from typing import Any
 
-from bench.catalog_read import (
+from bench.harness import (
     ROOT,
     baseline_tree,
     daphne_env,

@@ -30,7 +30,7 @@ import urllib.request
 from contextlib import ExitStack
 
 from bench.cache_writes import DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, wrk
-from bench.catalog_read import ROOT, baseline_tree, daphne_env, ensure_database, server, sh
+from bench.harness import ROOT, baseline_tree, daphne_env, ensure_database, server, sh
 
 BENCH = ROOT / "bench"
 

@@ -34,7 +34,7 @@ import websockets
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.catalog_read import ensure_database, server  # noqa: E402
+from bench.harness import ensure_database, server  # noqa: E402
 
 DOCUMENT = (ROOT / "contract" / "operations" / "realtime.graphql").read_text()
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/shop_bench"

@@ -25,7 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.catalog_read import (  # noqa: E402
+from bench.harness import (  # noqa: E402
     DEFAULT_DATABASE_URL,
     daphne_env,
     ensure_database,
