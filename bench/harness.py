@@ -103,13 +103,27 @@ def product_names(response: dict[str, Any]) -> list[str]:
     return [edge["node"]["name"] for edge in response["data"]["products"]["edges"]]
 
 
-def wrk_output(url: str, script: str, *, duration: int, connections: int) -> str:
+def wrk_output(
+    url: str, script: str, *, duration: int, connections: int, cpus: str | None = None
+) -> str:
     """wrk's report of `duration` seconds at `connections` connections running the Lua
-    `script`; any non-2xx answer ends the benchmark."""
+    `script` (on the CPUs `cpus` names, with taskset, when given); any non-2xx answer ends
+    the benchmark."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
         file.write(script)
+    pinning = ["taskset", "-c", cpus] if cpus else []
     output = sh(
-        "wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", file.name, url
+        *pinning,
+        *(
+            "wrk",
+            f"-t{min(2, connections)}",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--latency",
+            "-s",
+            file.name,
+            url,
+        ),
     )
     os.unlink(file.name)
     if "Non-2xx" in output:

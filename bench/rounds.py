@@ -55,7 +55,9 @@ class Contender:
             return json.loads(response.read())
 
 
-def measure(contender: Contender, *, duration: int, connections: int) -> dict[str, float]:
+def measure(
+    contender: Contender, *, duration: int, connections: int, cpus: str | None = None
+) -> dict[str, float]:
     """wrk's figures for one contender: req/s, p50, p90, p99 (ms), share of cache hits."""
     headers = "\n".join(
         f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in contender.headers.items()
@@ -63,7 +65,9 @@ def measure(contender: Contender, *, duration: int, connections: int) -> dict[st
     script = WRK_SCRIPT.replace("HEADERS", headers).replace(
         "BODY", json.dumps(contender.body.decode())
     )
-    output = wrk_output(contender.url, script, duration=duration, connections=connections)
+    output = wrk_output(
+        contender.url, script, duration=duration, connections=connections, cpus=cpus
+    )
     hit, computed = map(int, re.search(r"XCACHE (\d+) (\d+)", output).groups())
     p90 = re.search(r"90%\s+([\d.]+)(us|ms|s)", output).groups()
     return {

@@ -5,7 +5,8 @@ realtime transport, which knows nothing of GraphQL itself (realtime's log poller
 domain's reader of the event log when Django starts: graphql_api/apps.py). In
 front of both, the client's address is worked out once from the trusted proxies' headers
 (project/client_address.py); in front of Django, fresh cached anonymous answers are served
-without its request handler (graphql_api/http/fast_path.py).
+without its request handler (graphql_api/http/fast_path.py). Once all of it is built, the
+objects alive are frozen out of garbage collection (project/gc_tuning.py).
 """
 
 import os
@@ -21,6 +22,7 @@ from graphql_api.http.fast_path import CachedAnswers  # noqa: E402
 from graphql_api.schema import schema  # noqa: E402
 from graphql_api.websocket.consumer import GraphQLSubscriptionConsumer  # noqa: E402
 from project.client_address import TrustedProxyMiddleware  # noqa: E402
+from project.gc_tuning import freeze_start_up_objects  # noqa: E402
 from realtime import backpressure  # noqa: E402
 from realtime.routing import websocket_application  # noqa: E402
 
@@ -35,3 +37,5 @@ application = TrustedProxyMiddleware(
         }
     )
 )
+
+freeze_start_up_objects()  # last: what start-up built is left out of every collection

@@ -293,6 +293,9 @@ GRAPHIQL = env_bool("GRAPHIQL", DEBUG)
 # fail to report a change), past which one request computes the answer again while the
 # others still get the one of the same version; see graphql_api/http/response_cache.py.
 RESPONSE_CACHE_TTL = env_int("RESPONSE_CACHE_TTL", 3600)
+# Freeze the objects alive once the ASGI application is built, so that garbage collections
+# skip them (project/gc_tuning.py: their full collections were the cached read's p99).
+GC_FREEZE_AFTER_START_UP = env_bool("GC_FREEZE_AFTER_START_UP", True)
 # Bytes of cached answers each process keeps in memory in front of Redis (0: none).
 RESPONSE_CACHE_LOCAL_BYTES = env_int("RESPONSE_CACHE_LOCAL_BYTES", 32 * 1024 * 1024)
 # Limits on what one request may ask (graphql_api/http/envelope.py, graphql_api/execution/).

@@ -1,0 +1,67 @@
+"""The ASGI application freezes what start-up built out of garbage collection
+(project/gc_tuning.py), and answers do not change for it."""
+
+from __future__ import annotations
+
+import gc
+import subprocess
+import sys
+
+import pytest
+from django.test import Client
+
+from project.gc_tuning import freeze_start_up_objects
+from tests.factories import make_product, make_review
+from tests.support.daphne import ROOT, clean_env
+
+FROZEN_AFTER_IMPORT = "import gc, project.asgi; print(gc.get_freeze_count())"
+
+
+def _frozen_objects_after_start_up(tmp_path, **env: str) -> int:
+    result = subprocess.run(
+        [sys.executable, "-c", FROZEN_AFTER_IMPORT],
+        cwd=ROOT,
+        env=clean_env(DEBUG="1", VAR_DIR=str(tmp_path), **env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return int(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_built_application_has_its_start_up_objects_frozen(tmp_path):
+    # when / then: Django, the schema and the rest of start-up (~145,000 objects)
+    assert _frozen_objects_after_start_up(tmp_path) > 50_000
+
+
+def test_freezing_can_be_turned_off(tmp_path):
+    assert _frozen_objects_after_start_up(tmp_path, GC_FREEZE_AFTER_START_UP="0") == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_answers_are_the_same_with_the_start_up_objects_frozen(settings):
+    # given a catalog page, answered with nothing frozen
+    product = make_product(name="Lamp")
+    make_review(product=product, title="Bright")
+    query = {
+        "query": "{ products(first: 5) { edges { node { name reviews(first: 2) "
+        "{ edges { node { title } } } } } } }"
+    }
+    settings.RESPONSE_CACHE_TTL = 0
+    before = Client().post("/graphql/", query, content_type="application/json").content
+    try:
+        # when what is alive is frozen and the collector runs
+        freeze_start_up_objects()
+        gc.collect()
+        uncached = Client().post("/graphql/", query, content_type="application/json").content
+        settings.RESPONSE_CACHE_TTL = 30
+        miss = Client().post("/graphql/", query, content_type="application/json")
+        hit = Client().post("/graphql/", query, content_type="application/json")
+    finally:
+        gc.unfreeze()
+    # then
+    assert b"Bright" in before
+    assert (miss["X-Cache"], hit["X-Cache"]) == ("miss", "hit")
+    assert before == uncached == miss.content == hit.content
