@@ -95,9 +95,9 @@ def main() -> None:
                 print(f"round {number} {name:<13} {json.dumps(figures)}", flush=True)
     print(
         "\n| setting | req/s | wrk p50 | p90 | p99 | p99/p50 | server p50 | server p99 "
-        "| GC pauses (total) | GC max | loop lag p99 | max |"
+        "| GC pauses (total) | GC max | loop lag p99 | max | server CPU / wall |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, results in rows.items():
 
         def median(pick, results: list[dict] = results) -> float:
