@@ -68,7 +68,7 @@ def main() -> None:
             env = daphne_env(
                 database_url,
                 REDIS_URL=redis_url,
-                CACHE_KEY_PREFIX=f"bench-cached-tail-{port}",
+                CACHE_KEY_PREFIX=f"bench-cached-tail-{port}-{database_url.rsplit('/', 1)[1]}",
                 **extra,
             )
             env.pop("RESPONSE_CACHE_TTL", None)

@@ -64,11 +64,11 @@ def heavy_contenders(
     URL of our plans-on, cache-off server (the contract benchmark reuses it)."""
     redis_url = os.environ.get("REDIS_URL", DEFAULT_REDIS_URL)
     uncached_env = daphne_env(database_url, RESPONSE_CACHE_TTL="0")
+    # The prefix names the database: the catalog version lives under it in Redis, and two
+    # databases must not share one.
+    prefix = f"bench-catalog-read-{database_url.rsplit('/', 1)[1]}"
     cached_env = daphne_env(
-        database_url,
-        REDIS_URL=redis_url,
-        CACHE_KEY_PREFIX="bench-catalog-read",
-        CHANNEL_LAYER_PREFIX="bench-catalog-read",
+        database_url, REDIS_URL=redis_url, CACHE_KEY_PREFIX=prefix, CHANNEL_LAYER_PREFIX=prefix
     )
     cached_env.pop("RESPONSE_CACHE_TTL", None)
     ours = stack.enter_context(ours_server(uncached_env, 8101))
