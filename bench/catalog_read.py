@@ -14,7 +14,7 @@ reviews with authors, on PostgreSQL seeded with `seed_demo --products 2000`, und
 Before the rounds, every contender's answer is checked to hold the same data, field by
 field (`bench/answers.py`). Rounds alternate the contenders; medians are reported.
 
-    .venv/bin/python -m bench.catalog_read [--rounds 5] [--duration 15] [--connections 8]
+    .venv/bin/python -m bench.catalog_read [--rounds 3] [--duration 10] [--connections 8]
         [--baseline REV]
 
 With `--baseline REV`, our code at REV (its tree from `git archive`, first on PYTHONPATH,
