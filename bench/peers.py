@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -39,10 +40,11 @@ def ensure_graphene() -> None:
 
 def ensure_postgraphile(database_url: str) -> None:
     """Its packages from the lock file, and its schema of views in the database."""
+    import psycopg
+
     if not (POSTGRAPHILE / "node_modules" / "postgraphile").exists():
         print("installing the PostGraphile peer (npm ci)…", flush=True)
         sh("npm", "ci", "--prefix", str(POSTGRAPHILE), "--no-audit", "--no-fund")
-    import psycopg
 
     with psycopg.connect(database_url, autocommit=True) as connection:
         connection.execute((POSTGRAPHILE / "schema.sql").read_text())
@@ -78,6 +80,5 @@ def floor_server(database_url: str, port: int):
 
 
 def query_body(path: Path) -> bytes:
-    import json
-
+    """A POST body sending the document in `path`."""
     return json.dumps({"query": path.read_text()}).encode()
