@@ -20,6 +20,11 @@ The CPU share of each daphne and of the Node client (1.0 = one core) is printed 
 figure.
 
     .venv/bin/python bench/fanout.py [--subscribers 1000] [--updates 50] [--idle 0] [--mixed]
+        [--signed-in 0.5] [--ports 8301,8302]
+
+`--signed-in F`: that share of the subscribers signs in, each as a customer of its own
+(the others are anonymous), as on a storefront where some visitors are signed in.
+`--ports`: the two daphne processes' ports (to run beside another benchmark).
 
 Needs PostgreSQL seeded by bench/catalog_read.py (DATABASE_URL, default
 postgresql://postgres@127.0.0.1:5432/shop_bench), Redis (REDIS_URL, default
@@ -132,13 +137,31 @@ async def measure_latency(
     }
 
 
-def domain() -> tuple[Any, Any]:
-    """The staff user and the product service, from this process (real events: committed,
-    logged, published)."""
+def setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
     import django
 
     django.setup()
+
+
+def customer_tokens(count: int) -> list[str]:
+    """Access tokens of `count` customers of the benchmark, each its own (made once)."""
+    setup_django()
+    from domain.accounts.models import User
+    from domain.accounts.tokens import access_token_encode
+
+    tokens = []
+    for n in range(count):
+        email = f"fanout-customer-{n}@example.com"
+        user = User.objects.filter(email=email).first() or User.objects.create_user(email)
+        tokens.append(access_token_encode(user))
+    return tokens
+
+
+def domain() -> tuple[Any, Any]:
+    """The staff user and the product service, from this process (real events: committed,
+    logged, published)."""
+    setup_django()
     from asgiref.sync import sync_to_async
 
     from domain.accounts.models import User
@@ -183,7 +206,7 @@ async def single_product(
     args: argparse.Namespace, fleet: Fleet, urls: list[str], graphql_url: str, token: str
 ) -> dict[str, Any]:
     figures: dict[str, Any] = {}
-    pids = {f"daphne :{port}": listening_pid(port) for port in PORTS}
+    pids = {f"daphne :{port}": listening_pid(port) for port in args.ports}
     if args.idle:
         before = {name: rss_kib(pid) for name, pid in pids.items()}
         per_process = args.idle // len(urls)
@@ -202,9 +225,15 @@ async def single_product(
             ),
         }
     variables = {"productIds": [gid(args.product_pk)], "types": ["PRICE_CHANGED"]}
-    for n, url in enumerate(urls):
-        count = args.subscribers // len(urls) + (n < args.subscribers % len(urls))
-        await fleet.open(url, DOCUMENT, OPERATION, variables, count)
+    signed_in = round(args.subscribers * args.signed_in)
+    tokens = await asyncio.to_thread(customer_tokens, signed_in) if signed_in else []
+    # which subscribers sign in: drawn at random (the same draw every run)
+    signing_in = set(random.Random(0).sample(range(args.subscribers), signed_in))
+    per_url: list[list[str | None]] = [[] for _ in urls]
+    for n in range(args.subscribers):
+        per_url[n % len(urls)].append(tokens.pop() if n in signing_in else None)
+    for url, url_tokens in zip(urls, per_url, strict=True):
+        await fleet.open(url, DOCUMENT, OPERATION, variables, len(url_tokens), url_tokens)
     await asyncio.sleep(2)  # every subscription is listening
     meter = CpuMeter(pids, fleet)
     await meter.start()
@@ -236,7 +265,7 @@ async def mixed(
     await asyncio.sleep(2)
     staff, change = await asyncio.to_thread(domain)
     await fleet.reset()
-    pids = {f"daphne :{port}": listening_pid(port) for port in PORTS}
+    pids = {f"daphne :{port}": listening_pid(port) for port in args.ports}
     meter = CpuMeter(pids, fleet)
     await meter.start()
     targets = [random.choice(products) for _ in range(int(args.mixed_rate * 10))]
@@ -288,7 +317,10 @@ def main() -> None:
     parser.add_argument("--idle", type=int, default=0)
     parser.add_argument("--mixed", action="store_true")
     parser.add_argument("--mixed-rate", type=float, default=10.0)
+    parser.add_argument("--signed-in", type=float, default=0.0)
+    parser.add_argument("--ports", default=",".join(map(str, PORTS)))
     args = parser.parse_args()
+    args.ports = [int(port) for port in args.ports.split(",")]
     ensure_client()
     database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
     redis_url = os.environ.get("REDIS_URL", DEFAULT_REDIS_URL)
@@ -331,9 +363,10 @@ def main() -> None:
                     ],
                     env,
                     port,
+                    start_within=180,  # two processes starting on a busy 2-core machine
                 )
             )
-            for port in PORTS
+            for port in args.ports
         ]
         args.token = post(
             graphql_urls[0],

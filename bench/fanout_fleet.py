@@ -65,8 +65,15 @@ class Fleet:
         return answer
 
     async def open(
-        self, url: str, query: str, operation: str, variables: dict[str, Any], count: int
+        self,
+        url: str,
+        query: str,
+        operation: str,
+        variables: dict[str, Any],
+        count: int,
+        tokens: list[str | None] | None = None,
     ) -> None:
+        """`count` subscribers; the n-th signs in with `tokens[n]` when that is given."""
         await self.command(
             cmd="open",
             url=url,
@@ -74,6 +81,7 @@ class Fleet:
             operationName=operation,
             variables=variables,
             count=count,
+            tokens=tokens or [],
         )
 
     async def report(self) -> dict[str, Any]:

@@ -4,9 +4,10 @@
 //
 // Driven by bench/fanout.py: one JSON command per line on stdin, one JSON answer per line
 // on stdout.
-//   {"cmd": "open", "url", "query", "operationName", "variables", "count", "tag"}
-//       opens `count` subscribers; answers {"opened": n} once each has its connection_ack
-//       and has sent its subscribe message.
+//   {"cmd": "open", "url", "query", "operationName", "variables", "count", "tokens"?}
+//       opens `count` subscribers (the n-th signed in with `tokens[n]` in its
+//       connection_init when given); answers {"opened": n} once each has its
+//       connection_ack and has sent its subscribe message.
 //   {"cmd": "report"}
 //       {"events": {cursor: {count, first, last, occurredAt, productId, type}},
 //        "duplicates", "closed": {code: n}, "errors", "messageTypes": {type: n}, "sockets",
@@ -56,11 +57,12 @@ function received(seen, message) {
   }
 }
 
-function subscriber(command) {
+function subscriber(command, token) {
   return new Promise((subscribed, failed) => {
     const socket = new WebSocket(command.url, "graphql-transport-ws", { perMessageDeflate: false });
     const seen = new Set();
-    socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: {} })));
+    const init = token ? { authorization: `Bearer ${token}` } : {};
+    socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: init })));
     socket.on("message", (raw) => {
       const message = JSON.parse(raw);
       if (message.type === "connection_ack") {
@@ -95,7 +97,10 @@ async function open(command) {
   // Batches of 100: a thousand handshakes at once overflow daphne's accept backlog.
   for (let start = 0; start < command.count; start += 100) {
     const batch = Math.min(100, command.count - start);
-    await Promise.all(Array.from({ length: batch }, () => subscriber(command)));
+    const tokens = command.tokens ?? [];
+    await Promise.all(
+      Array.from({ length: batch }, (_, n) => subscriber(command, tokens[start + n])),
+    );
   }
   return { opened: command.count };
 }
