@@ -66,14 +66,23 @@ def daphne_env(database_url: str, **overrides: str) -> dict[str, str]:
 
 
 @contextmanager
-def server(command: list[str], env: dict[str, str], port: int, *, cwd: Path = ROOT):
-    """A server process, until it answers /healthz; `cwd` first on its path (a benchmark
-    of another revision runs that revision's tree)."""
-    process = subprocess.Popen(
-        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+def server(
+    command: list[str],
+    env: dict[str, str],
+    port: int,
+    *,
+    cwd: Path = ROOT,
+    start_within: float = 90,  # a busy machine starts slowly
+):
+    """A server process, until it answers /healthz (within `start_within` seconds); `cwd`
+    first on its path (a benchmark of another revision runs that revision's tree)."""
+    log_dir = os.environ.get("BENCH_SERVER_LOG_DIR")  # set: each server's output kept there
+    output: Any = subprocess.DEVNULL
+    if log_dir:
+        output = open(Path(log_dir) / f"server-{port}.log", "a")  # noqa: SIM115 (closed with the process)
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=output)
     try:
-        deadline = time.monotonic() + 90  # a busy machine starts slowly
+        deadline = time.monotonic() + start_within
         while True:
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
