@@ -49,7 +49,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0
 if TEST_SERVICES["postgres"]:
     # A statement waiting on a lock that a failed test's leftover left held errors after
     # 30 s (and the test fails) instead of hanging the rest of the run.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c lock_timeout=30000"
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c lock_timeout=30000".strip()
 DATABASES["default"].setdefault("TEST", {})["NAME"] = f"test_shop_{CHECKOUT}"
 MEDIA_ROOT = VAR_DIR / "media"  # noqa: F405
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]

@@ -154,12 +154,15 @@ def _product_count(selected: Selected, env: Env) -> Any:
     """As PublishedProductCountByCategoryIdLoader: the products anonymous readers see in
     the category and all its descendants."""
     table = sql.quoted(Category._meta.db_table)
-    published = selectors.product_list_visible_to(user=None).values("category_id")
+    # No ordering: a sorted subquery is not flattened, and each count sorted every product.
+    published = selectors.product_list_visible_to(user=None).order_by().values("category_id")
+    # Counted per category of the subtree, each an index lookup: `category_id IN (subtree)`
+    # over all products was planned as a scan of every product for every category.
     return sql.Sql(
-        "(SELECT count(*) FROM {0} _v WHERE _v.category_id IN ("
-        "WITH RECURSIVE _sub(id) AS (SELECT {1} UNION"
+        "(WITH RECURSIVE _sub(id) AS (SELECT {1} UNION"
         f" SELECT _child.id FROM {table} _child JOIN _sub ON _child.parent_id = _sub.id)"
-        " SELECT id FROM _sub))",
+        " SELECT coalesce(sum((SELECT count(*) FROM {0} _v WHERE _v.category_id = _sub.id)),"
+        " 0)::bigint FROM _sub)",
         Subquery(published, output_field=TextOutput()),
         F("pk"),
     )
