@@ -73,7 +73,7 @@ def _covered_filters(catalog: Any) -> list[dict[str, Any]]:
         {"price": {"inList": ["0.00", "9.05"]}, "stock": {"lt": 2}},
         {"price": {"inList": []}},
         {"stock": {"isNull": False}, "inStock": False},
-        {"inStock": True, "NOT": {"price": {"gt": "30"}}},
+        {"inStock": True, "NOT": {"price": {"gt": "30"}}, "DISTINCT": True},
         {"categoryId": global_id("Category", root.pk)},
         {"categoryId": global_id("Category", child.pk)},
         {"categorySlug": root.slug},
