@@ -213,7 +213,9 @@ def products_values(selected: Selected, env: Env) -> dict[str, Any]:
         except (GraphQLError, ValidationError, ValueError, TypeError) as refusal:
             raise NotCompilable("filters refused") from refusal
         try:
-            rows_sql = filtered.values("pk").query.sql_with_params()
+            # Unordered: an IN subquery needs no order, and under DISTINCT Django would
+            # select the ordering's columns too.
+            rows_sql = filtered.order_by().values("pk").query.sql_with_params()
         except EmptyResultSet:  # e.g. `inList: []`: Django runs nothing, the list is empty
             rows_sql = ("SELECT NULL::integer WHERE false", ())
         values[f"{selected.key}.rows"] = rows_sql
