@@ -11,10 +11,11 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q
+from django.core.exceptions import EmptyResultSet
+from django.db.models import Q, QuerySet
 
 from domain.catalog.models import Category, Favorite
-from domain.catalog.selectors import category_subtree_ids
+from domain.catalog.selectors import category_subtree
 from domain.common.error_codes import CommonErrorCode, field_error
 from domain.common.permissions import require_signed_in
 
@@ -38,16 +39,22 @@ def product_condition_min_rating(*, min_rating: float, prefix: str = "") -> Q:
     return Q(**{f"{prefix}rating_avg__gte": Decimal(str(min_rating))})
 
 
+def _in_subtrees_of(roots: QuerySet[Category], prefix: str) -> Q:
+    try:
+        subtree: Any = category_subtree(roots=roots)
+    except EmptyResultSet:
+        subtree = []  # no roots: no product (Django answers without a query)
+    return Q(**{f"{prefix}category_id__in": subtree})
+
+
 def product_condition_in_categories(*, category_ids: Iterable[int], prefix: str = "") -> Q:
     """In one of these categories or any of their descendants (none: no product)."""
-    ids = category_subtree_ids(category_ids=category_ids)
-    return Q(**{f"{prefix}category_id__in": ids})
+    return _in_subtrees_of(Category.objects.filter(pk__in=list(category_ids)), prefix)
 
 
 def product_condition_in_category_slug(*, slug: str, prefix: str = "") -> Q:
     """In the category with this slug or any of its descendants."""
-    roots = Category.objects.filter(slug=slug).values_list("pk", flat=True)
-    return product_condition_in_categories(category_ids=roots, prefix=prefix)
+    return _in_subtrees_of(Category.objects.filter(slug=slug), prefix)
 
 
 def product_condition_favorite_of(*, user: Any, is_favorite: bool, prefix: str = "") -> Q:

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 
 from domain.catalog.models import Category, Favorite, Product, ProductImage, Review
 from domain.common.permissions import is_signed_in, is_staff, require_staff
@@ -106,15 +107,12 @@ WITH RECURSIVE subtree(root_id, id) AS (
 """
 
 
-def category_subtree_ids(*, category_ids: Iterable[int]) -> set[int]:
-    """These categories and all their descendants."""
-    ids = list(category_ids)
-    if not ids:
-        return set()
-    sql = _SUBTREE_SQL.format(placeholders=", ".join(["%s"] * len(ids)))
-    with connection.cursor() as cursor:
-        cursor.execute(sql + "SELECT DISTINCT id FROM subtree", ids)
-        return {row[0] for row in cursor.fetchall()}
+def category_subtree(*, roots: QuerySet[Category]) -> RawSQL:
+    """The ids of `roots` and all their descendants, as a subquery: nothing runs until the
+    query using it does (one statement for a filtered list, not a look-up before it).
+    EmptyResultSet when `roots` can match nothing (an empty id list)."""
+    roots_sql, params = roots.values("pk").query.sql_with_params()
+    return RawSQL(_SUBTREE_SQL.format(placeholders=roots_sql) + "SELECT id FROM subtree", params)
 
 
 def category_published_product_counts(*, category_ids: Iterable[int]) -> dict[int, int]:

@@ -11,9 +11,8 @@ from strawberry_django.fields.field import StrawberryDjangoField
 
 from domain.catalog import selectors
 from domain.catalog.models import Product
-from domain.catalog.search import RANK_ANNOTATION
 from graphql_api.catalog.filters import ProductFilter, search_requested
-from graphql_api.catalog.ordering import ProductOrder
+from graphql_api.catalog.ordering import ProductOrder, product_list_order
 from graphql_api.catalog.types import CategoryType, ProductType
 from graphql_api.common.errors import bad_user_input
 from graphql_api.common.nodes import decode_global_id
@@ -28,10 +27,11 @@ class ProductListField(StrawberryDjangoField):
 
     def get_queryset(self, queryset: QuerySet[Any], info: Info, **kwargs: Any) -> QuerySet[Any]:
         queryset = super().get_queryset(queryset, info, **kwargs)
-        explicit = list(queryset.query.order_by) if kwargs.get("ordering") else []
-        if not explicit and search_requested(kwargs.get("filters")):
-            explicit = [f"-{RANK_ANNOTATION}"]
-        return queryset.order_by(*explicit, "-created_at", "-id")
+        return product_list_order(
+            queryset,
+            ordering_given=bool(kwargs.get("ordering")),
+            searching=search_requested(kwargs.get("filters")),
+        )
 
 
 @strawberry.type

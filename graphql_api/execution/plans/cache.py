@@ -12,6 +12,10 @@ arguments; fragments, aliases and `@include`/`@skip` already applied by `collect
 the bound arguments replaced by whether they were given, the viewer's class (anonymous,
 signed in, staff) and whether the request has a media URL prefix. `compile_operation`
 reads nothing else, so one key always compiles to one text.
+
+A filtered list's rows are the one part built per request (`product_lists.py`): the
+standard path's own queryset, whose SQL (its values as parameters) takes the place of a
+`SplicedRows` marker in the cached text when the statement is bound.
 """
 
 from __future__ import annotations
@@ -65,16 +69,51 @@ class BoundViewer(Param):
 
 
 @dataclass(frozen=True)
+class Splice:
+    """Where a per-request subquery's parameters go; its text replaces `marker`."""
+
+    name: str
+
+    @property
+    def marker(self) -> str:
+        return f"/*spliced:{self.name}*/"
+
+
+class SplicedRows(Expression):
+    """A subquery built per request (`values[name]` is its SQL and parameters): the
+    marker in the text, a `Splice` in the parameters."""
+
+    def __init__(self, name: str, field: Field[Any, Any]) -> None:
+        super().__init__(output_field=field)
+        self.name = name
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        splice = Splice(self.name)
+        return f"({splice.marker})", [splice]
+
+    def __repr__(self) -> str:
+        return f"SplicedRows({self.name!r})"
+
+
+@dataclass(frozen=True)
 class Statement:
     text: str
-    params: tuple[Any, ...]  # constants and Slots
+    params: tuple[Any, ...]  # constants, Slots and Splices
 
-    def bind(self, values: dict[str, Any]) -> list[Any]:
-        """The parameters for this request; KeyError if a slot has no value."""
-        return [
-            p.field.get_db_prep_value(values[p.name], db_connection) if type(p) is Slot else p
-            for p in self.params
-        ]
+    def bind(self, values: dict[str, Any]) -> tuple[str, list[Any]]:
+        """The text and parameters for this request; KeyError if a slot has no value."""
+        text = self.text
+        params: list[Any] = []
+        for p in self.params:
+            if type(p) is Slot:
+                params.append(p.field.get_db_prep_value(values[p.name], db_connection))
+            elif type(p) is Splice:
+                spliced_text, spliced_params = values[p.name]
+                text = text.replace(p.marker, spliced_text)
+                params.extend(spliced_params)
+            else:
+                params.append(p)
+        return text, params
 
 
 def viewer_class(viewer: Any) -> str:

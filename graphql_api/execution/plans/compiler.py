@@ -1,6 +1,7 @@
 """An operation compiled into one statement: `SELECT <the data object as JSON text>`.
 
-Root fields covered: `products` (no filters or ordering), `product(slug:)`, `categories`.
+Root fields covered: `products` (filters and ordering: `product_lists.py`),
+`product(slug:)`, `node(id:)` of a Product id, `categories` (first page).
 Anything else raises NotCompilable and the standard executor answers. Statements are kept
 per plan key (`cache.py`): the request's own values (viewer id, cursors, slugs, the media
 URL prefix) are parameters bound per request, never part of the text."""
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import connection as db_connection
 from django.db.models import F
 from graphql import FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode, OperationType
@@ -18,8 +18,10 @@ from domain.catalog import selectors
 from domain.catalog.models import Product
 from graphql_api.execution.plans import sql
 from graphql_api.execution.plans.cache import STATEMENTS, Param, Statement, frozen, viewer_class
-from graphql_api.execution.plans.connections import connection, decode_after, page_arguments
+from graphql_api.execution.plans.connections import connection, page_arguments
+from graphql_api.execution.plans.nodes import node_pk, node_type
 from graphql_api.execution.plans.objects import Env, json_of, one
+from graphql_api.execution.plans.product_lists import products_connection, products_values
 from graphql_api.execution.plans.selection import NotCompilable, Selected, collect
 
 # Category's Meta ordering, which strawberry-django pages by (then the id).
@@ -27,37 +29,12 @@ CATEGORY_ORDER = (F("position").asc(), F("name").asc(), F("pk").asc())
 
 
 # Root arguments whose values are bound per request (the key has only whether given).
-BOUND_ARGUMENTS = {"products": ("after",), "categories": ("after",), "product": ("slug",)}
-
-
-def _after(selected: Selected) -> tuple[Param, Param]:
-    """The decoded `after` cursor of a root connection, as parameters."""
-    meta = Product._meta
-    return (
-        Param(f"{selected.key}.after.created_at", meta.get_field("created_at")),
-        Param(f"{selected.key}.after.pk", meta.pk),
-    )
-
-
-def _visible_products(env: Env, include_unpublished: bool) -> Any:
-    try:
-        listed = selectors.product_list_visible_to(
-            user=env.viewer, include_unpublished=include_unpublished
-        )
-    except ValidationError as refusal:
-        raise NotCompilable("refused") from refusal
-    # As ProductType.get_queryset, which strawberry-django applies to every list.
-    return selectors.product_restrict_to_visible(listed, user=env.viewer)
-
-
-def _products(selected: Selected, env: Env) -> Any:
-    arguments = selected.arguments
-    if arguments.get("filters") is not None or arguments.get("ordering") is not None:
-        raise NotCompilable("filters and ordering")
-    page = page_arguments(arguments, nested=False)
-    rows = _visible_products(env, bool(arguments.get("includeUnpublished")))
-    after = _after(selected) if page.after is not None else None
-    return connection(selected, env, rows, first=page.first, after=after, json_of=json_of)
+BOUND_ARGUMENTS = {
+    "products": ("after", "filters"),
+    "categories": ("after",),
+    "product": ("slug",),
+    "node": ("id",),
+}
 
 
 def _product(selected: Selected, env: Env) -> Any:
@@ -69,20 +46,37 @@ def _product(selected: Selected, env: Env) -> Any:
     return one(selectors.product_restrict_to_visible(rows, user=env.viewer), selected, env)
 
 
+def _node(selected: Selected, env: Env) -> Any:
+    """`node(id:)` of a Product id (`collect` took the type from the id): as the node
+    field resolves it, the product if the viewer may see it, else null."""
+    if selected.type_name != "Product":
+        raise NotCompilable(f"node of {selected.type_name}")
+    pk = Param(f"{selected.key}.pk", Product._meta.pk)
+    rows = selectors.product_restrict_to_visible(Product.objects.filter(pk=pk), user=env.viewer)
+    return one(rows, selected, env)
+
+
 def _categories(selected: Selected, env: Env) -> Any:
     page = page_arguments(selected.arguments, nested=False)
+    if page.after is not None:
+        raise NotCompilable("after on categories")
     return connection(
         selected,
         env,
         selectors.category_list(),
         first=page.first,
-        after=_after(selected) if page.after is not None else None,
+        after=None,
         json_of=json_of,
         ordering=CATEGORY_ORDER,
     )
 
 
-ROOTS = {"products": _products, "product": _product, "categories": _categories}
+ROOTS = {
+    "products": products_connection,
+    "product": _product,
+    "categories": _categories,
+    "node": _node,
+}
 
 
 def _shape(fields: list[Selected], bound: dict[str, tuple[str, ...]]) -> tuple[Any, ...]:
@@ -105,13 +99,12 @@ def request_values(fields: list[Selected], env: Env) -> dict[str, Any]:
     if viewer_class(env.viewer) != "anonymous":
         values["viewer"] = env.viewer.pk
     for selected in fields:
-        names = BOUND_ARGUMENTS.get(selected.name, ())
-        if "after" in names and selected.arguments.get("after") is not None:
-            moment, number = decode_after(selected.arguments["after"])
-            values[f"{selected.key}.after.created_at"] = moment
-            values[f"{selected.key}.after.pk"] = number
-        if "slug" in names:
+        if selected.name == "products":
+            values.update(products_values(selected, env))
+        elif selected.name == "product":
             values[f"{selected.key}.slug"] = selected.arguments.get("slug")
+        elif selected.name == "node":
+            values[f"{selected.key}.pk"] = node_pk(selected.arguments.get("id"))
     return values
 
 
@@ -130,7 +123,9 @@ def compile_operation(
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
     root_type = schema.query_type
-    fields = collect(schema, root_type, [operation.selection_set], fragments, variables)
+    fields = collect(
+        schema, root_type, [operation.selection_set], fragments, variables, node_type=node_type
+    )
     values = request_values(fields, env)
     key = (
         schema,
@@ -139,7 +134,7 @@ def compile_operation(
         env.media_prefix is None,
     )
     statement = STATEMENTS.get_or_build(key, lambda: _compile(root_type, fields, env))
-    return statement.text, statement.bind(values)
+    return statement.bind(values)
 
 
 def _compile(root_type: Any, fields: list[Selected], env: Env) -> Statement:

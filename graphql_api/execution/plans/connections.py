@@ -1,19 +1,17 @@
-"""Cursor connections as strawberry-django answers them, for lists ordered newest first
-(`created_at` desc, then id desc): a page of `first` rows fetched with one more (for
-`hasNextPage`), cursors `base64("orderedcursor:" + '["<createdAt>","<id>"]')`,
-`totalCount` over the whole visible list, `hasPreviousPage` false going forward."""
+"""Cursor connections as strawberry-django answers them: a page of `first` rows in the
+list's ordering, fetched with one more (for `hasNextPage`), cursors
+`base64("orderedcursor:" + <the row's ordering values as a JSON list>)` (newest first:
+`'["<createdAt>","<id>"]'`), `totalCount` over the whole visible list, `hasPreviousPage`
+false going forward."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from django.db.models import F, Q, Subquery, Window
+from django.db.models import F, Subquery, Window
 from django.db.models import TextField as TextOutput
 from django.db.models.functions import RowNumber
-from strawberry.relay import from_base64
 
 from graphql_api.execution.page_rules import MAX_PAGE_SIZE
 from graphql_api.execution.plans import sql
@@ -25,35 +23,7 @@ CURSOR_PREFIX = "orderedcursor"
 @dataclass(frozen=True)
 class Page:
     first: int
-    after: tuple[datetime, int] | None
-
-
-def decode_after(cursor: Any) -> tuple[datetime, int]:
-    """The (created_at, id) of a cursor of ours; NotCompilable for anything the standard
-    path would refuse or read differently."""
-    try:
-        prefix, payload = from_base64(cursor)
-        values = json.loads(payload)
-    except (ValueError, TypeError) as error:
-        raise NotCompilable("cursor") from error
-    if prefix != CURSOR_PREFIX or not isinstance(values, list) or len(values) != 2:
-        raise NotCompilable("cursor")
-    created_at, pk = values
-    if not isinstance(created_at, str) or not isinstance(pk, str):
-        raise NotCompilable("cursor")
-    try:
-        moment = datetime.fromisoformat(created_at)
-        number = int(pk)
-    except ValueError as error:
-        raise NotCompilable("cursor") from error
-    if (
-        moment.tzinfo is None
-        or moment.isoformat() != created_at
-        or str(number) != pk
-        or not -(2**31) <= number < 2**31
-    ):
-        raise NotCompilable("cursor")  # parsed by Django's rules, not ours: let it
-    return moment, number
+    after: str | None  # the cursor as given; its list decodes it
 
 
 def page_arguments(arguments: dict[str, Any], *, nested: bool) -> Page:
@@ -63,16 +33,9 @@ def page_arguments(arguments: dict[str, Any], *, nested: bool) -> Page:
     if not isinstance(first, int) or isinstance(first, bool) or not 0 <= first <= MAX_PAGE_SIZE:
         raise NotCompilable("first")
     after = arguments.get("after")
-    if after is None:
-        return Page(first, None)
-    if nested:
+    if after is not None and (nested or not isinstance(after, str)):
         raise NotCompilable("nested after")
-    return Page(first, decode_after(after))
-
-
-def _after_condition(after: tuple[datetime, int]) -> Q:
-    created_at, pk = after
-    return Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk)
+    return Page(first, after)
 
 
 NEWEST_FIRST = (F("created_at").desc(), F("pk").desc())
@@ -87,14 +50,17 @@ def connection(
     after: Any,
     json_of: Any,
     ordering: tuple[Any, ...] = NEWEST_FIRST,
+    cursor: Any = None,
 ) -> sql.Sql:
-    """The JSON of a connection over `rows` (a visible queryset, unordered). Cursors are
-    written for the newest-first ordering only; with another, selecting one falls back."""
-    newest_first = ordering is NEWEST_FIRST
-    if after is not None and not newest_first:
-        raise NotCompilable("after on another ordering")
-    cursor = sql.ordered_cursor(F("created_at"), F("pk")) if newest_first else sql.constant("NULL")
-    page = rows.filter(_after_condition(after)) if after is not None else rows
+    """The JSON of a connection over `rows` (a visible queryset, unordered), in `ordering`,
+    after the rows `after` (a condition) excludes. `cursor` writes a row's cursor under
+    that ordering (newest first has its own); without one, selecting a cursor falls back."""
+    if cursor is None and ordering is NEWEST_FIRST:
+        cursor = sql.ordered_cursor(F("created_at"), F("pk"))
+    writes_cursors = cursor is not None
+    if cursor is None:
+        cursor = sql.constant("NULL")
+    page = rows.filter(after) if after is not None else rows
     edge_type = next(
         (f.type_name for f in selected.fields if f.name == "edges"),
         selected.type_name.replace("Connection", "Edge"),
@@ -105,7 +71,7 @@ def connection(
         if field.name == "edges":
             edge_members = []
             for edge_field in field.fields:
-                if edge_field.name == "cursor" and not newest_first:
+                if edge_field.name == "cursor" and not writes_cursors:
                     raise NotCompilable("cursor of another ordering")
                 if edge_field.name == "cursor":
                     edge_members.append((edge_field.key, cursor))
@@ -128,7 +94,7 @@ def connection(
             )
         elif field.name == "pageInfo":
             cursors = field.child("startCursor") or field.child("endCursor")
-            if cursors is not None and not newest_first:
+            if cursors is not None and not writes_cursors:
                 raise NotCompilable("cursor of another ordering")
             members.append((field.key, _page_info(field, first)))
         elif field.name == "totalCount":

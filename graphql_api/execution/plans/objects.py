@@ -28,6 +28,8 @@ _PLAIN_NAME = "^[A-Za-z0-9_-]+(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$"
 class Env:
     viewer: Any
     media_prefix: str | None  # absolute URL of MEDIA_URL for this request
+    schema: Any = None  # the strawberry schema (for argument conversion)
+    context: Any = None  # the request's GraphQL context (what filters read of `info`)
 
 
 Inliner = Callable[[Selected, Env], Any]

@@ -93,7 +93,12 @@ def _answer(context: Any, schema: Any) -> CompiledData | None:
     if isinstance(variables, list):
         return None
     request = context.context.request
-    env = Env(viewer=context.context.viewer, media_prefix=_media_prefix(request))
+    env = Env(
+        viewer=context.context.viewer,
+        media_prefix=_media_prefix(request),
+        schema=context.schema,
+        context=context.context,
+    )
     try:
         statement, params = compile_operation(schema, document, operation, variables, env)
     except NotCompilable:

@@ -9,6 +9,7 @@ Library internals relied on (checked with graphql-core 3.3.2):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,8 +97,12 @@ def collect(
     selection_sets: list[SelectionSetNode],
     fragments: dict[str, FragmentDefinitionNode],
     variables: dict[str, Any],
+    *,
+    node_type: Callable[[GraphQLSchema, str, dict[str, Any]], GraphQLObjectType] | None = None,
 ) -> list[Selected]:
-    """The fields `selection_sets` select on an object of `type_`, recursively."""
+    """The fields `selection_sets` select on an object of `type_`, recursively. A field of
+    an abstract type is collected on the object type `node_type` names for its arguments
+    (NotCompilable when it names none), if given."""
     grouped: dict[str, list[FieldNode]] = {}
     _collect(type_, selection_sets, fragments, variables, grouped, set())
     selected = []
@@ -114,10 +119,12 @@ def collect(
         named = get_named_type(definition.type)
         arguments = get_argument_values(definition, nodes[0], variables)
         children: list[Selected] = []
+        if not isinstance(named, GraphQLObjectType) and nodes[0].selection_set is not None:
+            if node_type is None:
+                raise NotCompilable(f"abstract type {named.name}")
+            named = node_type(schema, name, arguments)
         if isinstance(named, GraphQLObjectType):
             sets = [n.selection_set for n in nodes if n.selection_set is not None]
             children = collect(schema, named, sets, fragments, variables)
-        elif nodes[0].selection_set is not None:
-            raise NotCompilable(f"abstract type {named.name}")
         selected.append(Selected(key, name, arguments, named.name, children))
     return selected

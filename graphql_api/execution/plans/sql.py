@@ -97,6 +97,22 @@ def ordered_cursor(created_at: Any, pk: Any) -> Sql:
     )
 
 
+def json_string(column: Any) -> Sql:
+    """`json.dumps(str(value))` (ASCII only): PostgreSQL's JSON string, its DEL and
+    non-ASCII characters then escaped one by one (astral ones as surrogate pairs)."""
+    return Sql(
+        "(SELECT CASE WHEN _s.j ~ '^[ -~]*$' THEN _s.j ELSE (SELECT string_agg("
+        "CASE WHEN _ch.c < 127 THEN chr(_ch.c)"
+        " WHEN _ch.c < 65536 THEN '\\u' || lpad(to_hex(_ch.c), 4, '0')"
+        " ELSE '\\u' || to_hex(55296 + ((_ch.c - 65536) >> 10))"
+        " || '\\u' || to_hex(56320 + ((_ch.c - 65536) & 1023)) END, '' ORDER BY _ch.n)"
+        " FROM (SELECT ascii(_t.s) AS c, _t.n FROM"
+        " regexp_split_to_table(_s.j, '') WITH ORDINALITY AS _t(s, n)) _ch) END"
+        " FROM (SELECT to_json({0}::text)::text AS j) _s)",
+        column,
+    )
+
+
 def float_of_decimal(column: Any) -> Sql:
     """`repr(float(value))` of a numeric with at most 2 places and under 1e15."""
     return Sql(

@@ -126,34 +126,109 @@ def _after(pool: list[str], kind: int, index: int, how: int) -> str | None:
     return ["", "garbage", base64.b64encode(b'orderedcursor:["x","1"]').decode()][how % 3]
 
 
-def _variables(draw: Any, name: str, catalog: Any, pool: list[str]) -> dict[str, Any]:
+TEXTS = ["lamp", "LAMP", "\u00e0 p", "\U0001f600", "%", "_", "ctrl", "", "plain 4", '"quoted"']
+DECIMALS = ["0", "0.00", "0.05", "5", "9.05", "20.05", "39.05", "1000", "-1"]
+ORDER_FIELDS = ["price", "name", "createdAt", "ratingAvg", "reviewCount"]
+DIRECTIONS = ["ASC", "DESC", "ASC_NULLS_FIRST", "ASC_NULLS_LAST", "DESC_NULLS_FIRST"]
+
+
+def _comparison(values: Any) -> Any:
+    maybe = st.one_of(st.none(), values)
+    return st.one_of(
+        st.dictionaries(
+            st.sampled_from(["exact", "gt", "gte", "lt", "lte"]), values, min_size=1, max_size=2
+        ),
+        st.builds(lambda a, b: {"range": {"start": a, "end": b}}, maybe, maybe),
+        st.builds(lambda items: {"inList": items}, st.lists(values, max_size=3)),
+        st.builds(lambda flag: {"isNull": flag}, st.booleans()),
+    )
+
+
+def _filter_fields(catalog: Any) -> dict[str, Any]:
+    categories = catalog.categories
+    return {
+        "name": st.dictionaries(
+            st.sampled_from(["exact", "iExact", "contains", "iContains", "startsWith"]),
+            st.sampled_from(TEXTS),
+            min_size=1,
+            max_size=2,
+        ),
+        "price": _comparison(st.sampled_from(DECIMALS)),
+        "stock": _comparison(st.integers(-1, 3)),
+        "inStock": st.booleans(),
+        "categoryId": st.sampled_from(
+            [global_id("Category", c.pk) for c in categories]
+            + ["bm90IGFuIGlk", global_id("Product", catalog.products[0].pk)]
+        ),
+        "categorySlug": st.sampled_from([c.slug for c in categories] + ["no-such-category"]),
+        "minRating": st.sampled_from([0, 3.33, 4, 4.5, 5, -1, 6]),
+        "isFavorite": st.booleans(),
+        "search": st.sampled_from(["lamp", "plain -emoji", ""]),
+        "DISTINCT": st.booleans(),
+    }
+
+
+def _filters(draw: Any, catalog: Any) -> dict[str, Any] | None:
+    """None, or up to two fields, and maybe one AND/OR/NOT of up to two more."""
+    fields = _filter_fields(catalog)
+
+    def some_fields() -> dict[str, Any]:
+        names = draw(st.lists(st.sampled_from(sorted(fields)), max_size=2, unique=True))
+        return {name: draw(fields[name]) for name in names}
+
+    if draw(st.integers(0, 5)) == 0:
+        return None
+    filters = some_fields()
+    nesting = draw(st.sampled_from([None, None, "AND", "OR", "NOT"]))
+    if nesting is not None:
+        filters[nesting] = some_fields()
+    return filters
+
+
+def _ordering(draw: Any) -> list[dict[str, str]] | None:
+    if draw(st.integers(0, 4)) == 0:
+        return None
+    order = st.builds(
+        lambda f, d: {f: d}, st.sampled_from(ORDER_FIELDS), st.sampled_from(DIRECTIONS)
+    )
+    return draw(st.lists(order, max_size=3))
+
+
+def _ordering_key(variables: dict[str, Any]) -> str:
+    return json.dumps(variables.get("ordering") or None)
+
+
+def _variables(draw: Any, name: str, catalog: Any, pools: dict[str, list[str]]) -> dict[str, Any]:
+    """Cursors come mostly from earlier pages of the same ordering (`pools` by ordering),
+    and otherwise from any earlier page (`pools["any"]`)."""
+    ordering = _ordering(draw) if name == "storefront.CatalogPage" else None
+    same_ordering = draw(st.integers(0, 3)) > 0
+    pool = pools.setdefault(_ordering_key({"ordering": ordering}), [])
+    pool = pool if same_ordering else pools.setdefault("any", [])
     products = [*catalog.products, *catalog.hidden]
     ids = [global_id("Product", p.pk) for p in products] + [
         global_id("Category", catalog.categories[0].pk),
         "bm90IGFuIGlk",
         global_id("Product", 99_999),
+        base64.b64encode(f"Product:0{products[0].pk}".encode()).decode(),
+        global_id("Review", catalog.reviews[0].pk),
     ]
     slugs = [p.slug for p in products] + ["no-such-slug", ""]
     first = st.one_of(st.integers(-1, 101), st.sampled_from([0, 1, 2, 5, 100]), st.integers(0, 20))
     # Always the same draws, whatever the pool holds (hypothesis replays them).
     after = st.builds(
         lambda kind, index, how: _after(pool, kind, index, how),
-        st.integers(0, 3),
+        st.sampled_from([0, 0, 1, 1, 1, 2, 3]),  # none, earlier, mutated, garbage
         st.integers(0, 10_000),
         st.integers(0, 4),
     )
-    filters = st.one_of(
-        st.none(),
-        st.sampled_from([{}, {"inStock": True}, {"search": "lamp"}, {"price": {"gte": "5"}}]),
-    )
-    ordering = st.one_of(st.none(), st.sampled_from([[], [{"price": "ASC"}], [{"name": "DESC"}]]))
     variables: dict[str, Any] = {}
     if name in ("storefront.CatalogPage", "staff.StaffProducts", "account.MyOrders"):
         variables = {"first": draw(first), "after": draw(after)}
         if name != "account.MyOrders":
-            variables["filters"] = draw(filters)
+            variables["filters"] = _filters(draw, catalog)
         if name == "storefront.CatalogPage":
-            variables["ordering"] = draw(ordering)
+            variables["ordering"] = ordering
         if draw(st.booleans()):
             variables = {k: v for k, v in variables.items() if k != "first"}
     elif name == "storefront.ProductDetail":
@@ -170,26 +245,27 @@ def _variables(draw: Any, name: str, catalog: Any, pool: list[str]) -> dict[str,
     return variables
 
 
-@override_settings(
-    RESPONSE_CACHE_TTL=0, GRAPHQL_COST_BUDGET_ANONYMOUS=0, GRAPHQL_COST_BUDGET_USER=0
-)
-@settings(
-    max_examples=300,
+# The documents with the most variables to draw get a test of their own, so that each
+# test stays well inside the per-test timeout on a busy machine.
+LISTS = ["storefront.CatalogPage", "staff.StaffProducts", "storefront.ProductNode"]
+HYPOTHESIS = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(data=st.data())
-def test_every_contract_query_answers_the_same_bytes_with_plans_on_and_off(
-    adversarial_catalog, data
-):
+NO_BUDGETS = override_settings(
+    RESPONSE_CACHE_TTL=0, GRAPHQL_COST_BUDGET_ANONYMOUS=0, GRAPHQL_COST_BUDGET_USER=0
+)
+
+
+def _same_bytes_with_plans_on_and_off(catalog: Any, data: Any, names: list[str]) -> None:
     # given: a document, a role, variables (cursors from earlier answers, then mutated)
     from tests.graphql_api.execution.plans.conftest import client_as
 
-    name = data.draw(st.sampled_from(sorted(DOCUMENTS)))
+    name = data.draw(st.sampled_from(names))
     role = data.draw(st.sampled_from(ROLES))
-    pool = _CURSORS.setdefault(id(adversarial_catalog), [])
-    variables = _variables(data.draw, name, adversarial_catalog, pool)
-    client = client_as(adversarial_catalog.roles[role])
+    pools = _CURSORS.setdefault(id(catalog), {})
+    variables = _variables(data.draw, name, catalog, pools)
+    client = client_as(catalog.roles[role])
     # when
     with override_settings(GRAPHQL_COMPILED_PLANS=False):
         standard = _post(client, DOCUMENTS[name], variables)
@@ -200,10 +276,29 @@ def test_every_contract_query_answers_the_same_bytes_with_plans_on_and_off(
     # then
     assert planned == standard, (name, role, variables, _first_difference(planned, standard))
     if standard[0] == 200:
-        pool.extend(c for c in _cursors_in(standard[2]) if c not in pool)
+        for pool in (pools.setdefault(_ordering_key(variables), []), pools["any"]):
+            pool.extend(c for c in _cursors_in(standard[2]) if c not in pool)
 
 
-_CURSORS: dict[int, list[str]] = {}
+@NO_BUDGETS
+@settings(HYPOTHESIS, max_examples=100)
+@given(data=st.data())
+def test_every_contract_query_answers_the_same_bytes_with_plans_on_and_off(
+    adversarial_catalog, data
+):
+    _same_bytes_with_plans_on_and_off(adversarial_catalog, data, sorted(DOCUMENTS))
+
+
+@NO_BUDGETS
+@settings(HYPOTHESIS, max_examples=120)
+@given(data=st.data())
+def test_filtered_ordered_lists_and_nodes_answer_the_same_bytes_with_plans_on_and_off(
+    adversarial_catalog, data
+):
+    _same_bytes_with_plans_on_and_off(adversarial_catalog, data, LISTS)
+
+
+_CURSORS: dict[int, dict[str, list[str]]] = {}
 
 
 def _first_difference(planned: tuple, standard: tuple) -> str:

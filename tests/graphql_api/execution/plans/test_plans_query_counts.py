@@ -11,12 +11,14 @@ from django.test.utils import CaptureQueriesContext
 from tests.factories import make_catalog, make_favorite, make_user
 from tests.graphql_api.execution.plans.conftest import client_as
 from tests.support.graphql import operation_document
+from tests.support.ids import global_id
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 CATALOG_PAGE = operation_document("storefront", "CatalogPage")
 PRODUCT_DETAIL = operation_document("storefront", "ProductDetail")
 CATEGORY_TREE = operation_document("storefront", "CategoryTree")
+PRODUCT_NODE = operation_document("storefront", "ProductNode")
 
 
 def _statements(client, query: str, variables: dict) -> list[str]:
@@ -60,13 +62,64 @@ def test_product_detail_compiled_is_one_statement():
 
 
 @override_settings(RESPONSE_CACHE_TTL=0)
-def test_a_filtered_catalog_page_falls_back_to_the_standard_executor():
-    # given
-    make_catalog(3)
+@pytest.mark.parametrize("page_size", [5, 100])
+def test_a_filtered_ordered_catalog_page_compiled_is_one_statement_at_any_page_size(page_size):
+    # given 120 products in one category, a customer with a favourite, a cursor
+    products = make_catalog(120)
+    customer = make_user()
+    make_favorite(user=customer, product=products[0])
+    filters = {
+        "categorySlug": products[0].category.parent.slug,
+        "inStock": True,
+        "price": {"range": {"start": "1", "end": "40"}},
+        "NOT": {"isFavorite": True},
+    }
+    ordering = [{"price": "DESC"}, {"name": "ASC"}]
+    after = _end_cursor(client_as(customer), {"first": 1, "ordering": ordering})
+    variables = {"first": page_size, "filters": filters, "ordering": ordering, "after": after}
     # when
-    statements = _statements(client_as(None), CATALOG_PAGE, {"filters": {"inStock": True}})
-    # then: products, totalCount, nested reviews, images
+    statements = _statements(client_as(customer), CATALOG_PAGE, variables)
+    # then
+    assert len(statements) == 1
+    assert statements[0].startswith("SELECT ((SELECT row_to_json")
+
+
+def _end_cursor(client, variables: dict) -> str:
+    response = client.post(
+        "/graphql/",
+        {"query": CATALOG_PAGE, "variables": variables},
+        content_type="application/json",
+    )
+    return response.json()["data"]["products"]["pageInfo"]["endCursor"]
+
+
+@override_settings(RESPONSE_CACHE_TTL=0, GRAPHQL_COMPILED_PLANS=False)
+@pytest.mark.parametrize("filtered_by", ["categorySlug", "categoryId", "inStock"])
+def test_a_filtered_catalog_page_on_the_standard_path_is_four_statements(filtered_by):
+    # given
+    category = make_catalog(3)[0].category
+    filters = {
+        "categorySlug": {"categorySlug": category.parent.slug},
+        "categoryId": {"categoryId": global_id("Category", category.pk)},
+        "inStock": {"inStock": True},
+    }[filtered_by]
+    # when
+    statements = _statements(client_as(None), CATALOG_PAGE, {"filters": filters})
+    # then: products, totalCount, nested reviews, images (a category's subtree is a
+    # subquery of the products' statement, not a look-up before it)
     assert len(statements) == 4
+
+
+@override_settings(RESPONSE_CACHE_TTL=0)
+def test_product_node_compiled_is_one_statement():
+    # given
+    product = make_catalog(3)[1]
+    # when
+    statements = _statements(
+        client_as(None), PRODUCT_NODE, {"id": global_id("Product", product.pk)}
+    )
+    # then
+    assert len(statements) == 1
 
 
 @override_settings(RESPONSE_CACHE_TTL=0, GRAPHQL_COMPILED_PLANS=False)
