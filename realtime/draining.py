@@ -100,7 +100,9 @@ class Draining:
         while (self._sockets or self._requests) and time.monotonic() < deadline:
             await asyncio.sleep(DRAIN_POLL_SECONDS)
         drained = not (self._sockets or self._requests)
-        if not drained:
+        if drained:
+            logger.warning("Drained in %.2f s", time.monotonic() - self.since)
+        else:
             logger.warning(
                 "Drain ended after %.1f s with %d WebSocket(s) open and %d HTTP request(s) "
                 "in flight: they are cut",
