@@ -216,6 +216,11 @@ WS_SLOW_CLIENT_CLOSE_TIMEOUT = env_int("WS_SLOW_CLIENT_CLOSE_TIMEOUT", 5)  # sec
 # clients reconnect (0: no limit).
 WS_AUTH_RECHECK_INTERVAL = env_int("WS_AUTH_RECHECK_INTERVAL", 60)
 WS_MAX_CONNECTION_AGE = env_int("WS_MAX_CONNECTION_AGE", 24 * 3600)
+# Restarts: on SIGTERM a daphne process stops accepting connections, closes its WebSockets
+# with 1001 (clients reconnect to another process and resume by cursor), lets in-flight
+# HTTP requests answer for at most this many seconds, then stops (realtime/draining.py,
+# realtime/graceful_shutdown.py); it has exited 5 s after that at the latest.
+SHUTDOWN_GRACE_SECONDS = env_int("SHUTDOWN_GRACE_SECONDS", 10)
 CELERY_BEAT_SCHEDULE = {
     "event-backlog-relay": {"task": "event_backlog_relay", "schedule": 5.0},
     "event-log-prune": {"task": "event_log_prune", "schedule": 3600.0},

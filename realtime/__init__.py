@@ -2,7 +2,8 @@
 
 What belongs here: the bus (publish, listen, groups and message shapes over the channel
 layer), the replay-then-live stream, the event-log poller, single-flight reads, WebSocket
-backpressure and routing, the one registry of process-wide state (`registry.runtime`) and
+backpressure and routing, draining on restart (`draining.py`, and the daphne side in
+`graceful_shutdown.py`), the one registry of process-wide state (`registry.runtime`) and
 realtime's own exceptions (`errors`). Every use of a private name of channels or
 channels-redis lives here too (`layer.py`).
 

@@ -14,7 +14,10 @@ Library internals relied on (checked with strawberry-graphql 0.341.2 and cross-w
 - `strawberry.django.views.AsyncGraphQLView.parse_http_body`: overridden to return the
   checked operation instead of reading the body again.
 - `strawberry.django.views.AsyncGraphQLView.should_render_graphql_ide`: whether a request
-  asks for GraphiQL.
+  asks for GraphiQL. strawberry asks it again inside `run`, where a GET without a `query`
+  parameter that accepts `*/*` or `text/html` (a persisted query by hash, from `fetch`
+  or a browser) would be answered 404 with GraphiQL off: overridden to say no for a
+  request already checked as a GraphQL request.
 - `strawberry.django.views.AsyncGraphQLView.request_adapter_class`: the adapter strawberry
   wraps a Django request in.
 - `strawberry.django.views.AsyncDjangoHTTPRequestAdapter.request` (instance attribute):
@@ -36,6 +39,9 @@ from strawberry.http import GraphQLRequestData
 
 # The attribute of the Django request that holds the checked operation.
 CHECKED_OPERATION = "graphql_request"
+# GET parameters besides `query` that name a document (Apollo's persisted query, GraphQL
+# over HTTP's `documentId`).
+DOCUMENT_PARAMETERS = ("extensions", "documentId")
 
 
 class CheckedOperation(Protocol):
@@ -67,10 +73,18 @@ class CheckedOperationView(AsyncGraphQLView):
     """Executes the operation stored on the request under `CHECKED_OPERATION`."""
 
     def wants_graphql_ide(self, request: HttpRequest) -> bool:
-        """Whether GraphiQL is on and `request` is a browser asking for it."""
-        return bool(self.graphql_ide) and self.should_render_graphql_ide(
-            self.request_adapter_class(request)
+        """Whether GraphiQL is on and `request` is a browser asking for it (not a GET that
+        names its document by hash, which is a GraphQL request whatever it accepts)."""
+        return (
+            bool(self.graphql_ide)
+            and not any(name in request.GET for name in DOCUMENT_PARAMETERS)
+            and self.should_render_graphql_ide(self.request_adapter_class(request))
         )
+
+    def should_render_graphql_ide(self, request_adapter: Any) -> bool:
+        if hasattr(request_adapter.request, CHECKED_OPERATION):
+            return False  # read and checked as a GraphQL request: not a page to render
+        return super().should_render_graphql_ide(request_adapter)
 
     async def execute_checked(
         self, request: HttpRequest, operation: CheckedOperation

@@ -1,8 +1,9 @@
 """The GraphQL WebSocket consumer (graphql-transport-ws and legacy graphql-ws): the
 caller is resolved through the one authentication entry, from the `authorization` of the
 connection_init payload or else the session cookie; the connection then follows that
-sign-in and ends with it (see sign_in_watch.py), on both protocols. The legacy protocol's
-close codes are graphql_api/execution/ws_protocol.py's."""
+sign-in and ends with it (see sign_in_watch.py), on both protocols, and is closed with 1001
+when the process restarts (realtime/draining.py). The legacy protocol's close codes are
+graphql_api/execution/ws_protocol.py's."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from domain.accounts.authentication import AuthenticationFailed, sign_in_by_auth
 from graphql_api.context import Context
 from graphql_api.execution.ws_protocol import ProtocolConsumer
 from graphql_api.websocket.sign_in_watch import ConnectionWatch
+from realtime.draining import process_draining
 
 
 class GraphQLSubscriptionConsumer(ProtocolConsumer):
@@ -45,8 +47,11 @@ class GraphQLSubscriptionConsumer(ProtocolConsumer):
         self.watch = ConnectionWatch(self._close_with)
         self.watch.limit_age(settings.WS_MAX_CONNECTION_AGE)
         await super().connect()
+        # Closed with 1001 when the process restarts (at once if it already does).
+        await process_draining.track_socket(self, self._close_with)
 
     async def disconnect(self, code: int) -> None:
+        process_draining.forget_socket(self)
         watch = getattr(self, "watch", None)  # None when the handshake never reached us
         if watch is not None:
             await watch.stop()

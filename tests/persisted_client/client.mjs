@@ -1,9 +1,13 @@
-// A real client against a live daphne (tests/persisted_client/run_client.py starts it):
-// Apollo Client's persisted-queries link over HTTP POST and GET, then a graphql-ws client
-// sending `extensions.persistedQuery` over WebSocket. Exits 1 on the first failed check.
+// Real clients against a live daphne (tests/persisted_client/run_client.py starts it):
+// Apollo Client 3's and Apollo Client 4's persisted-queries links over HTTP POST and GET,
+// then a graphql-ws client sending `extensions.persistedQuery` over WebSocket. Every check
+// runs; the exit status is 1 when any failed.
 import { createHash } from "node:crypto";
-import { ApolloClient, HttpLink, InMemoryCache, gql } from "@apollo/client/core/index.js";
+import * as apollo3 from "@apollo/client/core/index.js";
 import { createPersistedQueryLink } from "@apollo/client/link/persisted-queries/index.js";
+// Apollo Client 4, installed under the alias `apollo4` (package.json) beside version 3.
+import * as apollo4 from "apollo4";
+import { PersistedQueryLink } from "apollo4/link/persisted-queries";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 
@@ -26,6 +30,7 @@ function recordingFetch(log) {
     log.push({
       method,
       url: String(input),
+      accept: new Headers(init?.headers).get("accept"),
       text: has("query"),
       hash: has("extensions"),
       status: response.status,
@@ -37,16 +42,28 @@ function recordingFetch(log) {
   };
 }
 
-function apollo(log, useGETForHashedQueries) {
-  const link = createPersistedQueryLink({ sha256, useGETForHashedQueries }).concat(
-    new HttpLink({ uri: url, fetch: recordingFetch(log) }),
-  );
-  return new ApolloClient({ link, cache: new InMemoryCache() });
+// Each Apollo Client major version: its persisted-queries link in front of its HttpLink.
+const CLIENTS = {
+  "Apollo Client 3": (options) => ({
+    module: apollo3,
+    link: createPersistedQueryLink(options),
+  }),
+  "Apollo Client 4": (options) => ({
+    module: apollo4,
+    link: new PersistedQueryLink(options),
+  }),
+};
+
+function apollo(version, log, useGETForHashedQueries) {
+  const { module, link } = CLIENTS[version]({ sha256, useGETForHashedQueries });
+  const http = new module.HttpLink({ uri: url, fetch: recordingFetch(log) });
+  return new module.ApolloClient({ link: link.concat(http), cache: new module.InMemoryCache() });
 }
 
-async function httpRun(name, useGET, query) {
+async function httpRun(version, useGET, query) {
   const log = [];
-  const client = apollo(log, useGET);
+  const client = apollo(version, log, useGET);
+  const name = `${version} ${useGET ? "GET (useGETForHashedQueries)" : "POST"}`;
   const first = await client.query({ query, fetchPolicy: "no-cache" });
   const second = await client.query({ query, fetchPolicy: "no-cache" });
   const method = useGET ? "GET" : "POST";
@@ -70,19 +87,35 @@ async function httpRun(name, useGET, query) {
   return log;
 }
 
-const PRODUCTS = gql`
-  query Products { products(first: 5) { edges { node { name price } } } }
-`;
-const PRODUCT_COUNT = gql`
-  query ProductCount { products(first: 3) { totalCount edges { node { name } } } }
-`;
-
-await httpRun("POST", false, PRODUCTS);
-const getLog = await httpRun("GET (useGETForHashedQueries)", true, PRODUCT_COUNT);
-const last = getLog[getLog.length - 1];
-check(Boolean(last.etag) && last.cacheControl?.startsWith("public"), "GET: ETag and public Cache-Control", last);
-const revalidated = await fetch(last.url, { headers: { "If-None-Match": last.etag } });
-check(revalidated.status === 304, "GET: If-None-Match -> 304", revalidated.status);
+// One operation name per client, so that each starts with hashes the server has not seen.
+for (const [index, version] of Object.keys(CLIENTS).entries()) {
+  const { gql } = CLIENTS[version]({ sha256 }).module;
+  const products = gql(`query Products${index} { products(first: 5) { edges { node { name price } } } }`);
+  const productCount = gql(
+    `query ProductCount${index} { products(first: 3) { totalCount edges { node { name } } } }`,
+  );
+  await httpRun(version, false, products);
+  const getLog = await httpRun(version, true, productCount);
+  const last = getLog[getLog.length - 1];
+  check(
+    Boolean(last.etag) && last.cacheControl?.startsWith("public"),
+    `${version} GET: ETag and public Cache-Control`,
+    last,
+  );
+  // Revalidated as a browser cache would: the same request (the ETag varies with Accept).
+  const revalidated = await fetch(last.url, {
+    headers: { Accept: last.accept, "If-None-Match": last.etag },
+  });
+  check(revalidated.status === 304, `${version} GET: If-None-Match -> 304`, revalidated.status);
+}
+// The same URL from plain `fetch` (Accept: */*) is a GraphQL request too, not a page.
+{
+  const response = await fetch(url + "?" + new URLSearchParams({
+    extensions: JSON.stringify({ persistedQuery: { version: 1, sha256Hash: sha256("query Plain { products(first: 1) { totalCount } }") } }),
+  }));
+  const body = await response.json();
+  check(body.errors?.[0]?.extensions?.code === "PERSISTED_QUERY_NOT_FOUND", "fetch GET with Accept */*: PERSISTED_QUERY_NOT_FOUND, not 404", [response.status, body]);
+}
 
 // graphql-ws (graphql-transport-ws) with the extension.
 const wsUrl = url.replace(/^http/, "ws");

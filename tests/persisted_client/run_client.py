@@ -1,5 +1,5 @@
-"""Start daphne (DEBUG off, embedded database) and run a real client against it: Apollo
-Client's persisted-queries link over HTTP POST and GET, and a graphql-ws client with the
+"""Start daphne (DEBUG off, embedded database) and run real clients against it: Apollo
+Client 3's and 4's persisted-queries links over HTTP POST and GET, and a graphql-ws client with the
 persisted-query extension (client.mjs). `.ci/run` calls this after the HTTP audit.
 
 Needs Node.js and `npm ci --prefix tests/persisted_client` (a local install: nothing

@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,12 +51,29 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+@dataclass(frozen=True)
+class DaphneProcess:
+    base_url: str  # http://127.0.0.1:<port>
+    port: int
+    process: subprocess.Popen[str]
+    log: Path  # what daphne wrote (stdout and stderr), while it runs
+
+
 @contextmanager
 def running_daphne(
-    env: dict[str, str], *, timeout: float = 20.0, application: str = "project.asgi:application"
+    env: dict[str, str], *, timeout: float = 60.0, application: str = "project.asgi:application"
 ) -> Iterator[str]:
     """Yield the base URL (`http://127.0.0.1:<port>`) of a daphne serving the project (or
     another ASGI `application`, which must answer GET /healthz with 200)."""
+    with daphne_process(env, timeout=timeout, application=application) as daphne:
+        yield daphne.base_url
+
+
+@contextmanager
+def daphne_process(
+    env: dict[str, str], *, timeout: float = 60.0, application: str = "project.asgi:application"
+) -> Iterator[DaphneProcess]:
+    """`running_daphne`, yielding the process too (for tests that signal it)."""
     port = free_port()
     # Open for the process's whole life; closed and removed in the `finally` below.
     log = tempfile.NamedTemporaryFile(  # noqa: SIM115
@@ -72,16 +90,17 @@ def running_daphne(
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_healthy(base_url, process, timeout, log.name)
-        yield base_url
+        yield DaphneProcess(base_url, port, process, Path(log.name))
     except BaseException:
         sys.stderr.write(f"--- daphne log ({log.name}) ---\n{Path(log.name).read_text()}\n")
         raise
     finally:
         process.terminate()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
         log.close()
         os.unlink(log.name)
 

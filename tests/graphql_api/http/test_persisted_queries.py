@@ -232,3 +232,28 @@ def test_a_get_by_document_id_is_cacheable_too():
     response = _get({"documentId": f"sha256:{sha256(text)}"})
     assert response.status_code == 200 and "errors" not in response.json()
     assert "ETag" in response and response["Cache-Control"].startswith("public")
+
+
+@pytest.mark.parametrize("accept", ["*/*", "application/json, */*;q=0.5", "text/html, */*"])
+def test_a_get_by_hash_that_accepts_anything_gets_the_answer_not_graphiql_or_404(accept):
+    # `fetch` and many clients send `Accept: */*`; a GET with no `query` parameter is then
+    # still a GraphQL request when it names its document by hash.
+    make_product(name="Lamp")
+    _post(hash_and_text(PAGE))
+    response = _get({"extensions": persisted(sha256(PAGE))}, Accept=accept)
+    assert response.status_code == 200
+    assert response.json() == {"data": {"products": {"edges": [{"node": {"name": "Lamp"}}]}}}
+
+
+@pytest.mark.urls("tests.graphql_api.http.graphiql_urls")
+def test_with_graphiql_on_a_browser_get_by_hash_gets_the_answer_and_a_bare_get_the_ide():
+    # given
+    make_product(name="Lamp")
+    _post(hash_and_text(PAGE))
+    browser = "text/html,application/xhtml+xml,*/*;q=0.8"
+    # when
+    answer = _get({"extensions": persisted(sha256(PAGE))}, Accept=browser)
+    page = Client().get("/graphql/", headers={"Accept": browser})
+    # then
+    assert answer.json() == {"data": {"products": {"edges": [{"node": {"name": "Lamp"}}]}}}
+    assert page["Content-Type"].startswith("text/html") and b"graphiql" in page.content.lower()
