@@ -8,7 +8,12 @@ last subscriber receiving it, p50 and p99; then the sustained rate: events publi
 the product's group at a fixed rate for a few seconds, raised step by step until some
 subscriber falls behind (misses an event within a second of the end, or is closed).
 
-    .venv/bin/python bench/fanout.py [--subscribers 1000] [--updates 50]
+    .venv/bin/python bench/fanout.py [--subscribers 1000] [--updates 50] [--signed-in 0.5]
+        [--ports 8301,8302]
+
+`--signed-in F`: that share of the subscribers signs in, each as a customer of its own
+(the others are anonymous), as on a storefront where some visitors are signed in.
+`--ports`: the two daphne processes' ports (to run beside another benchmark).
 
 Needs PostgreSQL seeded by bench/catalog_read.py (DATABASE_URL, default
 postgresql://postgres@127.0.0.1:5432/shop_bench) and Redis (REDIS_URL, default
@@ -21,6 +26,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import statistics
 import sys
 import time
@@ -43,9 +49,10 @@ PORTS = (8301, 8302)
 
 
 class Subscriber:
-    def __init__(self, url: str, product_gid: str) -> None:
+    def __init__(self, url: str, product_gid: str, token: str | None = None) -> None:
         self.url = url
         self.product_gid = product_gid
+        self.token = token
         self.received: dict[str, float] = {}  # cursor -> arrival time
         self.closed: int | None = None
         self.ready = asyncio.Event()
@@ -54,7 +61,8 @@ class Subscriber:
         async with websockets.connect(
             self.url, subprotocols=["graphql-transport-ws"], max_queue=None, open_timeout=60
         ) as ws:
-            await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+            init = {"authorization": f"Bearer {self.token}"} if self.token else {}
+            await ws.send(json.dumps({"type": "connection_init", "payload": init}))
             assert json.loads(await ws.recv())["type"] == "connection_ack"
             await ws.send(
                 json.dumps(
@@ -125,14 +133,32 @@ async def measure_latency(
     return latencies
 
 
-async def sustained_rate(subscribers: list[Subscriber], product_pk: int) -> float:
-    """Highest rate (price changes a second, 3-second bursts, made by the domain service in
-    this process: real events, committed and published) that every subscriber fully kept
-    up with."""
+def setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
     import django
 
     django.setup()
+
+
+def customer_tokens(count: int) -> list[str]:
+    """Access tokens of `count` customers of the benchmark (made once, no password)."""
+    setup_django()
+    from domain.accounts.models import User
+    from domain.accounts.tokens import access_token_encode
+
+    tokens = []
+    for n in range(count):
+        email = f"fanout-customer-{n}@example.com"
+        user = User.objects.filter(email=email).first() or User.objects.create_user(email)
+        tokens.append(access_token_encode(user))
+    return tokens
+
+
+async def sustained_rate(subscribers: list[Subscriber], product_pk: int) -> float:
+    """Highest rate (price changes a second, 3-second bursts, made by the domain service in
+    this process: real events, committed and published) that every subscriber fully kept
+    up with."""
+    setup_django()
     from decimal import Decimal
 
     from asgiref.sync import sync_to_async
@@ -174,7 +200,14 @@ async def run(
     product_pk: int,
     product_gid: str,
 ) -> dict[str, Any]:
-    subscribers = [Subscriber(urls[n % len(urls)], product_gid) for n in range(args.subscribers)]
+    signed_in = round(args.subscribers * args.signed_in)
+    tokens = await asyncio.to_thread(customer_tokens, signed_in) if signed_in else []
+    # the signed-in ones drawn at random (the same draw every run), on both processes
+    signing_in = set(random.Random(0).sample(range(args.subscribers), signed_in))
+    subscribers = [
+        Subscriber(urls[n % len(urls)], product_gid, tokens.pop() if n in signing_in else None)
+        for n in range(args.subscribers)
+    ]
     tasks = []
     for batch in range(0, len(subscribers), 100):
         tasks += [asyncio.create_task(s.run()) for s in subscribers[batch : batch + 100]]
@@ -197,7 +230,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--updates", type=int, default=50)
+    parser.add_argument("--signed-in", type=float, default=0.0)
+    parser.add_argument("--ports", default=",".join(map(str, PORTS)))
     args = parser.parse_args()
+    ports = [int(port) for port in args.ports.split(",")]
     database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
     redis_url = os.environ.get("REDIS_URL", DEFAULT_REDIS_URL)
     os.environ.update(
@@ -225,7 +261,7 @@ def main() -> None:
                     port,
                 )
             )
-            for port in PORTS
+            for port in ports
         ]
         token = post(
             graphql_urls[0],
