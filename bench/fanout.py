@@ -259,6 +259,7 @@ def main() -> None:
                     [daphne, "-b", "127.0.0.1", "-p", str(port), "project.asgi:application"],
                     env,
                     port,
+                    start_within=180,  # two Django processes starting on a busy machine
                 )
             )
             for port in ports
