@@ -69,7 +69,7 @@ from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWS
 from strawberry.subscriptions.protocols.graphql_ws.types import ConnectionInitMessage
 
 from graphql_api.execution.documents import known_digest
-from graphql_api.execution.shared_frames import shared_frame
+from graphql_api.execution.shared_frames import FrameEncoder
 from graphql_api.persisted.resolution import DocumentRefused, resolve
 
 FORBIDDEN_CLOSE_CODE = 4403
@@ -105,10 +105,15 @@ async def _with_document(
         known_digest.reset(known)
 
 
-async def _send(view: Any, message: Any, send_message: Callable[[Any], Awaitable[None]]) -> None:
+async def _send(
+    view: Any,
+    frames: FrameEncoder,
+    message: Any,
+    send_message: Callable[[Any], Awaitable[None]],
+) -> None:
     """`message` as its shared frame when it has one (see shared_frames.py), else as the
     handler's own `send_message` would (the consumer's `encode_json`, then `send`)."""
-    frame = shared_frame(message, view.encode_json)
+    frame = frames.shared_frame(message)
     if frame is None:
         await send_message(message)
     else:
@@ -118,8 +123,12 @@ async def _send(view: Any, message: Any, send_message: Callable[[Any], Awaitable
 class TransportProtocolHandler(BaseGraphQLTransportWSHandler):
     """graphql-transport-ws, with persisted and trusted documents."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.shared_frames = FrameEncoder(self.view.encode_json)
+
     async def send_message(self, message: Any) -> None:
-        await _send(self.view, message, super().send_message)
+        await _send(self.view, self.shared_frames, message, super().send_message)
 
     async def handle_subscribe(self, message: Any) -> None:
         if not self.connection_acknowledged or message["id"] in self.operations:
@@ -138,8 +147,12 @@ class LegacyProtocolHandler(BaseGraphQLWSHandler):
     """The legacy graphql-ws protocol, with graphql-transport-ws's close codes for a refused
     or repeated `connection_init` (see the module docstring)."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.shared_frames = FrameEncoder(self.view.encode_json)
+
     async def send_message(self, message: Any) -> None:
-        await _send(self.view, message, super().send_message)
+        await _send(self.view, self.shared_frames, message, super().send_message)
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         if self.connection_acknowledged:  # one viewer per connection, as graphql-transport-ws

@@ -27,7 +27,8 @@ from domain.accounts.tokens import access_token_encode
 from domain.catalog import services as catalog
 from domain.events.models import ProductEvent
 from graphql_api.catalog.subscriptions import PRODUCT_READS
-from graphql_api.execution import shared_execution, ws_protocol
+from graphql_api.execution import shared_execution
+from graphql_api.execution.shared_frames import FrameEncoder
 from graphql_api.subscriptions.cursors import encode_cursor
 from realtime import bus
 from realtime.bus import Stream
@@ -57,7 +58,7 @@ def unshared_twins(monkeypatch) -> list[str]:
     """Connections opened with the UNSHARED header execute every event for themselves;
     returns the frames the others were sent as shared frames."""
     viewer_key = shared_execution._viewer_key
-    shared_frame = ws_protocol.shared_frame
+    shared_frame = FrameEncoder.shared_frame
     sent: list[str] = []
 
     def key(context: Any, *, per_viewer: bool) -> Any:
@@ -66,14 +67,14 @@ def unshared_twins(monkeypatch) -> list[str]:
             return None
         return viewer_key(context, per_viewer=per_viewer)
 
-    def frame(message: Any, encode: Any) -> str | None:
-        text = shared_frame(message, encode)
+    def frame(self: FrameEncoder, message: Any) -> str | None:
+        text = shared_frame(self, message)
         if text is not None:
             sent.append(text)
         return text
 
     monkeypatch.setattr(shared_execution, "_viewer_key", key)
-    monkeypatch.setattr(ws_protocol, "shared_frame", frame)
+    monkeypatch.setattr(FrameEncoder, "shared_frame", frame)
     runtime.shared(PRODUCT_READS, keep_for=600)  # see the module docstring
     return sent
 
