@@ -39,6 +39,7 @@ constructor; not importable, so not listed above).
 from __future__ import annotations
 
 import enum
+from contextvars import ContextVar
 from typing import Any
 
 from graphql import ExecutionResult
@@ -56,6 +57,13 @@ from realtime.single_flight import SingleFlight
 SHARED_RESULTS = "graphql_api.execution.event_results"
 # The viewer part of the key of a document that reads no per-viewer field.
 VIEWER_CLASS = "class"
+
+
+# The executor of the operation last built in this task: in a subscription's operation
+# task, the subscription's own (its resolver sends shared events itself: direct_delivery.py).
+current_executor: ContextVar[SharedEventExecutionContext | None] = ContextVar(
+    "current_executor", default=None
+)
 
 
 def _results() -> SingleFlight:
@@ -113,15 +121,32 @@ class SharedEventExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # The subscription's document key and whether it reads per-viewer fields, worked
         # out at its first event; each event's executor is a shallow copy of this one.
         self.event_sharing: dict[str, Any] = {}
+        current_executor.set(self)
 
     def execute_operation(self, serially: bool | None = None) -> Any:
+        shared = self._share(serially)
+        return self.execute_once(serially) if shared is None else shared
+
+    async def shared_data(self, payload: Any) -> SharedData | None:
+        """The data of `payload` (an event of this subscription) as shared with the other
+        subscribers who get the same answer; None when it is not shared (no share key, a
+        connection that never shares, an answer with errors): the caller then hands the
+        payload to the standard path, which executes it for its subscriber."""
+        shared = self.build_per_event_executor(payload)._share(serially=False)
+        if shared is None:
+            return None
+        result = await shared
+        return result.data if isinstance(result.data, SharedData) else None
+
+    def _share(self, serially: bool | None) -> Any:
+        """The shared execution of this event (awaitable), or None when it is not shared."""
         share_key = getattr(self.root_value, "share_key", None)
         if share_key is None:
-            return self.execute_once(serially)
+            return None
         document, per_viewer = self._sharing()
         viewer = _viewer_key(self.context_value, per_viewer=per_viewer)
         if document is None or viewer is None:
-            return self.execute_once(serially)
+            return None
         return self._shared((*document, *viewer, *share_key), viewer, per_viewer, serially)
 
     def _sharing(self) -> tuple[tuple[str, str | None, str] | None, bool]:

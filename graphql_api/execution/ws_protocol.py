@@ -14,7 +14,9 @@ a GraphQL error carrying `extensions.code`, before anything is parsed.
 A subscription result shared by several subscribers (graphql_api/execution/
 shared_execution.py) is sent, on both protocols, as its envelope around the payload's text
 encoded once for all of them (graphql_api/execution/shared_frames.py), through the same
-consumer `send` that strawberry's own sending ends in.
+consumer `send` that strawberry's own sending ends in; the subscription sends such events
+itself, with the message strawberry would make, through the `frame_sink` each operation is
+started with (graphql_api/execution/direct_delivery.py).
 
 Library internals relied on (checked with strawberry-graphql 0.341.2):
 - `strawberry.subscriptions.protocols.graphql_transport_ws.handlers.BaseGraphQLTransportWSHandler`:
@@ -68,6 +70,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import ConnectionInitMessage
 
+from graphql_api.execution.direct_delivery import FrameSink, frame_sink
 from graphql_api.execution.documents import known_digest
 from graphql_api.execution.shared_frames import FrameEncoder
 from graphql_api.persisted.resolution import DocumentRefused, resolve
@@ -84,8 +87,10 @@ async def _with_document(
     message: Any,
     run: Callable[[Any], Awaitable[None]],
     refuse: Callable[[DocumentRefused], Awaitable[None]],
+    sink: FrameSink,
 ) -> None:
-    """Run `message` (a subscribe or start) with its document resolved to its text."""
+    """Run `message` (a subscribe or start) with its document resolved to its text, and
+    `sink` to send its shared events (graphql_api/execution/direct_delivery.py)."""
     payload = message.get("payload")
     if not isinstance(payload, dict):
         await run(message)  # strawberry reports the malformed message
@@ -97,11 +102,13 @@ async def _with_document(
     except DocumentRefused as refused:
         await refuse(refused)
         return
-    # The operation's task (created by `run`) inherits the known digest.
+    # The operation's task (created by `run`) inherits the known digest and the sink.
     known = known_digest.set((document.text, document.digest))
+    sending = frame_sink.set(sink)
     try:
         await run({**message, "payload": {**payload, "query": document.text}})
     finally:
+        frame_sink.reset(sending)
         known_digest.reset(known)
 
 
@@ -140,7 +147,11 @@ class TransportProtocolHandler(BaseGraphQLTransportWSHandler):
                 {"id": message["id"], "type": "error", "payload": [_refusal_error(refused)]}
             )
 
-        await _with_document(message, super().handle_subscribe, refuse)
+        def sink(data: Any) -> Awaitable[None]:  # the message strawberry's `send_next` makes
+            next_message = {"id": message["id"], "type": "next", "payload": {"data": data}}
+            return self.send_message(next_message)
+
+        await _with_document(message, super().handle_subscribe, refuse, sink)
 
 
 class LegacyProtocolHandler(BaseGraphQLWSHandler):
@@ -181,7 +192,11 @@ class LegacyProtocolHandler(BaseGraphQLWSHandler):
                 {"type": "error", "id": message["id"], "payload": _refusal_error(refused)}
             )
 
-        await _with_document(message, super().handle_start, refuse)
+        def sink(data: Any) -> Awaitable[None]:  # as strawberry's `send_data_message` makes it
+            data_message = {"type": "data", "id": message["id"], "payload": {"data": data}}
+            return self.send_message(data_message)
+
+        await _with_document(message, super().handle_start, refuse, sink)
 
 
 class ProtocolConsumer(GraphQLWSConsumer):
