@@ -55,6 +55,7 @@ class Subscriber:
         self.token = token
         self.received: dict[str, float] = {}  # cursor -> arrival time
         self.closed: int | None = None
+        self.refused: dict[str, Any] | None = None  # the subscription's error, if any
         self.ready = asyncio.Event()
 
     async def run(self) -> None:
@@ -85,12 +86,25 @@ class Subscriber:
                 async for raw in ws:
                     now = time.time()
                     message = json.loads(raw)
+                    if message.get("type") in {"error", "complete"}:
+                        self.refused = message
                     if message.get("type") == "next":
                         event = message["payload"]["data"]["productEvents"]
                         self.received[event["cursor"]] = now
                         self.last_event = event
             except websockets.ConnectionClosed as closed:
                 self.closed = closed.rcvd.code if closed.rcvd else -1
+
+
+async def subscribed(subscriber: Subscriber, task: asyncio.Task[None]) -> None:
+    """Until `subscriber` has subscribed; its own error if it failed first (instead of
+    waiting for ever)."""
+    ready = asyncio.ensure_future(subscriber.ready.wait())
+    await asyncio.wait({ready, task}, return_when=asyncio.FIRST_COMPLETED)
+    if not subscriber.ready.is_set():
+        ready.cancel()
+        task.result()  # raises what stopped it
+        raise SystemExit("a subscriber's connection ended before it subscribed")
 
 
 def post(url: str, query: str, variables: dict[str, Any], token: str | None = None) -> dict:
@@ -125,7 +139,13 @@ async def measure_latency(
         deadline = time.time() + 30
         while any(len(s.received) == before[id(s)] for s in subscribers):
             if time.time() > deadline:
-                raise SystemExit("an update did not reach every subscriber within 30 s")
+                missing = [s for s in subscribers if len(s.received) == before[id(s)]]
+                closed = sorted({s.closed for s in missing if s.closed is not None})
+                refused = next((s.refused for s in missing if s.refused), None)
+                raise SystemExit(
+                    f"update {n} did not reach {len(missing)} of {len(subscribers)} subscribers"
+                    f" within 30 s (close codes among them: {closed}; a refusal: {refused})"
+                )
             await asyncio.sleep(0.005)
         occurred = datetime.fromisoformat(subscribers[0].last_event["occurredAt"]).timestamp()
         last = max(max(s.received.values()) for s in subscribers)
@@ -210,8 +230,9 @@ async def run(
     ]
     tasks = []
     for batch in range(0, len(subscribers), 100):
-        tasks += [asyncio.create_task(s.run()) for s in subscribers[batch : batch + 100]]
-        await asyncio.gather(*(s.ready.wait() for s in subscribers[batch : batch + 100]))
+        started = [(s, asyncio.create_task(s.run())) for s in subscribers[batch : batch + 100]]
+        tasks += [task for _, task in started]
+        await asyncio.gather(*(subscribed(s, task) for s, task in started))
     await asyncio.sleep(2)  # every subscription is listening
     latencies = await measure_latency(subscribers, graphql_url, token, product_gid, args.updates)
     rate = await sustained_rate(subscribers, product_pk)
@@ -249,6 +270,10 @@ def main() -> None:
         "ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SETTINGS_MODULE": "project.settings",
         "LOG_LEVEL": "WARNING",
+        # no per-client cost budget: the benchmark is one client (127.0.0.1) asking far
+        # more than any real one, and its subscriptions would be refused
+        "GRAPHQL_COST_BUDGET_ANONYMOUS": "0",
+        "GRAPHQL_COST_BUDGET_USER": "0",
     }
     ensure_database(database_url, 2000, env)
     daphne = str(ROOT / ".venv" / "bin" / "daphne")
@@ -256,7 +281,14 @@ def main() -> None:
         graphql_urls = [
             stack.enter_context(
                 server(
-                    [daphne, "-b", "127.0.0.1", "-p", str(port), "project.asgi:application"],
+                    [
+                        daphne,
+                        *("-b", "127.0.0.1", "-p", str(port)),
+                        # daphne refuses (HTTP 403) a handshake the application has not
+                        # accepted within 5 s: a busy machine opening 100 at once needs more
+                        *("--websocket_connect_timeout", "60"),
+                        "project.asgi:application",
+                    ],
                     env,
                     port,
                     start_within=180,  # two Django processes starting on a busy machine
