@@ -15,8 +15,8 @@ shares.
 
 Only results without errors are handed on: a subscriber whose shared result holds errors
 executes for itself, so no error object (with its path and extensions) is ever shared. The
-data of a shared result is a `SharedData`: the WebSocket handlers encode it once for all
-its subscribers (graphql_api/execution/ws_protocol.py).
+data of a shared result is a `SharedData`, encoded once for all its subscribers
+(shared_frames.py); the subscription sends it itself (`shared_data`, direct_delivery.py).
 
 Library internals relied on (checked with strawberry-graphql 0.341.2, graphql-core 3.3.2):
 - `strawberry.schema.schema.StrawberryGraphQLCoreExecutionContext`: strawberry's executor
