@@ -46,6 +46,10 @@ DOCUMENT = (ROOT / "contract" / "operations" / "realtime.graphql").read_text()
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/shop_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/3"
 PORTS = (8301, 8302)
+UPDATE_PRICE = (
+    "mutation ($id: ID!, $p: Decimal!) { productUpdate(id: $id, input: {price: $p}) "
+    "{ errors { code } } }"
+)
 
 
 class Subscriber:
@@ -128,10 +132,7 @@ async def measure_latency(
         result = await asyncio.to_thread(
             post,
             graphql_url,
-            (
-                "mutation ($id: ID!, $p: Decimal!) { productUpdate(id: $id, input: {price: $p}) "
-                "{ errors { code } } }"
-            ),
+            UPDATE_PRICE,
             {"id": product_gid, "p": price},
             token,
         )
@@ -172,6 +173,29 @@ def customer_tokens(count: int) -> list[str]:
         user = User.objects.filter(email=email).first() or User.objects.create_user(email)
         tokens.append(access_token_encode(user))
     return tokens
+
+
+async def warm_up(
+    subscribers: list[Subscriber], graphql_url: str, token: str, product_gid: str
+) -> None:
+    """Until every subscription listens: an update every 10 s (up to 5 minutes) until each
+    subscriber has received one. A subscription takes its starting position when the
+    server has set it up, which on a busy machine can be many seconds after it was sent;
+    one that starts after an update never receives it."""
+    deadline = time.time() + 300
+    price = 9000
+    while any(not s.received for s in subscribers):
+        if time.time() > deadline:
+            missing = sum(1 for s in subscribers if not s.received)
+            raise SystemExit(f"{missing} subscriptions still not listening after 5 minutes")
+        price += 1
+        await asyncio.to_thread(
+            post, graphql_url, UPDATE_PRICE, {"id": product_gid, "p": f"{price}.00"}, token
+        )
+        started = time.time()
+        while any(not s.received for s in subscribers) and time.time() - started < 10:
+            await asyncio.sleep(0.05)
+    print(f"  every subscription listening ({price - 9000} warm-up updates)")
 
 
 async def sustained_rate(subscribers: list[Subscriber], product_pk: int) -> float:
@@ -233,7 +257,7 @@ async def run(
         started = [(s, asyncio.create_task(s.run())) for s in subscribers[batch : batch + 100]]
         tasks += [task for _, task in started]
         await asyncio.gather(*(subscribed(s, task) for s, task in started))
-    await asyncio.sleep(2)  # every subscription is listening
+    await warm_up(subscribers, graphql_url, token, product_gid)
     latencies = await measure_latency(subscribers, graphql_url, token, product_gid, args.updates)
     rate = await sustained_rate(subscribers, product_pk)
     for task in tasks:
