@@ -48,8 +48,9 @@ class ProductEventPayload:
     product: ProductType | None = strawberry.field(
         description="The product now, as you may see it; null once deleted or hidden."
     )
-    # Subscribers with the same key, document and variables get one shared execution
-    # (graphql_api/execution/shared_execution.py): the event, and who is looking.
+    # Subscribers with the same key, document, variables and viewer (or viewer class) get
+    # one shared execution (graphql_api/execution/shared_execution.py): the event, and
+    # what `product` was read for (staff or not).
     share_key: strawberry.Private[tuple[Any, ...] | None] = None
 
 
@@ -81,7 +82,6 @@ class CatalogSubscription:
         wanted = {t.value for t in types or []}
         after_id = decode_cursor(STREAM, after)
         staff = is_staff(viewer)
-        viewer_id = viewer.pk if viewer.is_authenticated else None
         if products:
             groups = [bus.product_group(pk) for pk in products]
         elif categories:
@@ -126,7 +126,7 @@ class CatalogSubscription:
                 product_id=relay.GlobalID("Product", str(message["product_id"])),
                 changed_fields=message["changed_fields"],
                 product=product,  # type: ignore[arg-type]
-                share_key=(STREAM, message["id"], viewer_id, staff),
+                share_key=(STREAM, message["id"], staff),
             )
 
         source = StreamSource(

@@ -11,13 +11,23 @@ persisted query's hash (`extensions.persistedQuery`, or `documentId`) becomes it
 in trusted mode an untrusted document is refused, with the operation's `error` message and
 a GraphQL error carrying `extensions.code`, before anything is parsed.
 
+A subscription result shared by several subscribers (graphql_api/execution/
+shared_execution.py) is sent, on both protocols, as its envelope around the payload's text
+encoded once for all of them (graphql_api/execution/shared_frames.py), through the same
+consumer `send` that strawberry's own sending ends in; the subscription sends such events
+itself, with the message strawberry would make, through the `frame_sink` each operation is
+started with (graphql_api/execution/direct_delivery.py).
+
 Library internals relied on (checked with strawberry-graphql 0.341.2):
 - `strawberry.subscriptions.protocols.graphql_transport_ws.handlers.BaseGraphQLTransportWSHandler`:
   graphql-transport-ws's handler, subclassed.
 - `strawberry.subscriptions.protocols.graphql_transport_ws.handlers.BaseGraphQLTransportWSHandler.handle_subscribe`:
   overridden to resolve the document before strawberry runs it.
 - `strawberry.subscriptions.protocols.graphql_transport_ws.handlers.BaseGraphQLTransportWSHandler.send_message`:
-  sends a refused operation's `error` message.
+  sends a refused operation's `error` message; overridden to send shared results' frames
+  (every message of an operation, `next` included, goes through it).
+- `strawberry.subscriptions.protocols.graphql_transport_ws.handlers.BaseGraphQLTransportWSHandler.view` (instance attribute):
+  the consumer, whose `encode_json` encodes every message and whose `send` sends it.
 - `strawberry.subscriptions.protocols.graphql_transport_ws.handlers.BaseGraphQLTransportWSHandler.operations` (instance attribute):
   the running operations: a repeated id is left to strawberry (it closes with 4409).
 - `strawberry.subscriptions.protocols.graphql_transport_ws.handlers.BaseGraphQLTransportWSHandler.connection_acknowledged` (instance attribute):
@@ -31,13 +41,14 @@ Library internals relied on (checked with strawberry-graphql 0.341.2):
 - `strawberry.subscriptions.protocols.graphql_ws.handlers.BaseGraphQLWSHandler.handle_connection_init`:
   overridden to check the caller before strawberry acknowledges the connection.
 - `strawberry.subscriptions.protocols.graphql_ws.handlers.BaseGraphQLWSHandler.send_message`:
-  sends the `connection_error` message.
+  sends the `connection_error` message; overridden to send shared results' frames (the
+  `data` messages go through it).
 - `strawberry.subscriptions.protocols.graphql_ws.handlers.BaseGraphQLWSHandler.connection_acknowledged` (instance attribute):
   whether a `connection_init` was already accepted.
 - `strawberry.subscriptions.protocols.graphql_ws.handlers.BaseGraphQLWSHandler.context` (instance attribute):
   the connection's context, given the `connection_init` payload as `connection_params`.
 - `strawberry.subscriptions.protocols.graphql_ws.handlers.BaseGraphQLWSHandler.view` (instance attribute):
-  the consumer, whose `on_ws_connect` hook decides.
+  the consumer, whose `on_ws_connect` hook decides (and which encodes and sends, as above).
 - `strawberry.subscriptions.protocols.graphql_ws.handlers.BaseGraphQLWSHandler.websocket` (instance attribute):
   the socket, closed with our codes.
 - `strawberry.subscriptions.protocols.graphql_ws.types.ConnectionInitMessage`: the message
@@ -59,7 +70,9 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import ConnectionInitMessage
 
+from graphql_api.execution.direct_delivery import FrameSink, frame_sink
 from graphql_api.execution.documents import known_digest
+from graphql_api.execution.shared_frames import FrameEncoder
 from graphql_api.persisted.resolution import DocumentRefused, resolve
 
 FORBIDDEN_CLOSE_CODE = 4403
@@ -74,8 +87,10 @@ async def _with_document(
     message: Any,
     run: Callable[[Any], Awaitable[None]],
     refuse: Callable[[DocumentRefused], Awaitable[None]],
+    sink: FrameSink,
 ) -> None:
-    """Run `message` (a subscribe or start) with its document resolved to its text."""
+    """Run `message` (a subscribe or start) with its document resolved to its text, and
+    `sink` to send its shared events (graphql_api/execution/direct_delivery.py)."""
     payload = message.get("payload")
     if not isinstance(payload, dict):
         await run(message)  # strawberry reports the malformed message
@@ -87,16 +102,40 @@ async def _with_document(
     except DocumentRefused as refused:
         await refuse(refused)
         return
-    # The operation's task (created by `run`) inherits the known digest.
+    # The operation's task (created by `run`) inherits the known digest and the sink.
     known = known_digest.set((document.text, document.digest))
+    sending = frame_sink.set(sink)
     try:
         await run({**message, "payload": {**payload, "query": document.text}})
     finally:
+        frame_sink.reset(sending)
         known_digest.reset(known)
+
+
+async def _send(
+    view: Any,
+    frames: FrameEncoder,
+    message: Any,
+    send_message: Callable[[Any], Awaitable[None]],
+) -> None:
+    """`message` as its shared frame when it has one (see shared_frames.py), else as the
+    handler's own `send_message` would (the consumer's `encode_json`, then `send`)."""
+    frame = frames.shared_frame(message)
+    if frame is None:
+        await send_message(message)
+    else:
+        await view.send(text_data=frame)
 
 
 class TransportProtocolHandler(BaseGraphQLTransportWSHandler):
     """graphql-transport-ws, with persisted and trusted documents."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.shared_frames = FrameEncoder(self.view.encode_json)
+
+    async def send_message(self, message: Any) -> None:
+        await _send(self.view, self.shared_frames, message, super().send_message)
 
     async def handle_subscribe(self, message: Any) -> None:
         if not self.connection_acknowledged or message["id"] in self.operations:
@@ -108,12 +147,23 @@ class TransportProtocolHandler(BaseGraphQLTransportWSHandler):
                 {"id": message["id"], "type": "error", "payload": [_refusal_error(refused)]}
             )
 
-        await _with_document(message, super().handle_subscribe, refuse)
+        def sink(data: Any) -> Awaitable[None]:  # the message strawberry's `send_next` makes
+            next_message = {"id": message["id"], "type": "next", "payload": {"data": data}}
+            return self.send_message(next_message)
+
+        await _with_document(message, super().handle_subscribe, refuse, sink)
 
 
 class LegacyProtocolHandler(BaseGraphQLWSHandler):
     """The legacy graphql-ws protocol, with graphql-transport-ws's close codes for a refused
     or repeated `connection_init` (see the module docstring)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.shared_frames = FrameEncoder(self.view.encode_json)
+
+    async def send_message(self, message: Any) -> None:
+        await _send(self.view, self.shared_frames, message, super().send_message)
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         if self.connection_acknowledged:  # one viewer per connection, as graphql-transport-ws
@@ -142,7 +192,11 @@ class LegacyProtocolHandler(BaseGraphQLWSHandler):
                 {"type": "error", "id": message["id"], "payload": _refusal_error(refused)}
             )
 
-        await _with_document(message, super().handle_start, refuse)
+        def sink(data: Any) -> Awaitable[None]:  # as strawberry's `send_data_message` makes it
+            data_message = {"type": "data", "id": message["id"], "payload": {"data": data}}
+            return self.send_message(data_message)
+
+        await _with_document(message, super().handle_start, refuse, sink)
 
 
 class ProtocolConsumer(GraphQLWSConsumer):

@@ -18,6 +18,7 @@ from django.db import InterfaceError, OperationalError, connection
 from domain.events.selectors import ReplayTooLong as DomainReplayTooLong
 from graphql_api.common.errors import ApiError, ApiErrorCode
 from graphql_api.context import Info
+from graphql_api.execution.direct_delivery import direct_delivery
 from realtime import bus
 from realtime.errors import ReplayTooLong, SlowConsumer, TransportLost
 from realtime.stream import Event, StreamSource, replay_then_live
@@ -76,14 +77,18 @@ async def subscription_events(
 ) -> AsyncIterator[T]:
     """`build(event)` for every event of `source` after `after_id` (see
     `realtime.stream.replay_then_live`), each in a fresh DataLoader scope; None is not
-    sent. Ends by closing the socket when realtime gives up on the subscriber."""
+    sent. An event shared with other subscribers is sent from here (see
+    graphql_api/execution/direct_delivery.py). Ends by closing the socket when realtime
+    gives up on the subscriber."""
     events = replay_then_live(source, after_id=after_id, max_pending=settings.WS_MAX_PENDING_EVENTS)
+    deliver = direct_delivery()
     try:
         async for event in events:
             info.context.new_loader_scope()
             item = await build(event)
-            if item is not None:
-                yield item
+            if item is None or (deliver is not None and await deliver(item)):
+                continue
+            yield item
     except SlowConsumer:
         await _close(info, SLOW_CONSUMER_CLOSE_CODE, SLOW_CONSUMER_REASON)
     except TransportLost:

@@ -63,6 +63,64 @@ async def test_anonymous_subscribers_of_one_event_share_one_execution(open_ws, e
     assert len(executions) == 1
 
 
+async def _fifty_subscribers(open_ws, document, variables, group, operation=None) -> list:
+    """20 anonymous sockets, 20 of 10 customers (two each) and 10 of 5 staff (two each),
+    all subscribed to `document`."""
+    customers = [await sync_to_async(make_user)() for _ in range(10)]
+    staff = [await sync_to_async(make_user)(is_staff=True) for _ in range(5)]
+    inits = [None] * 20 + [
+        {"authorization": f"Bearer {access_token_encode(user)}"}
+        for user in customers * 2 + staff * 2
+    ]
+    sockets = [await open_ws(init=init) for init in inits]
+    await _subscribe_all(sockets, document, variables, group, operation)
+    return sockets
+
+
+async def test_fifty_subscribers_across_roles_share_one_execution_per_viewer_class(
+    open_ws, executions
+):
+    # given 50 subscribers of a published and an unpublished product, in every role, with
+    # the contract's document (no per-viewer field)
+    staff = await sync_to_async(make_user)(is_staff=True)
+    shown = await sync_to_async(make_product)(stock=10)
+    hidden = await sync_to_async(make_product)(stock=10, is_published=False)
+    variables = {"productIds": [global_id("Product", p.pk) for p in (shown, hidden)]}
+    sockets = await _fifty_subscribers(
+        open_ws, REALTIME, variables, bus.product_group(shown.pk), "OnProductEvents"
+    )
+    # when the published product changes, then the unpublished one (staff only)
+    await sync_to_async(catalog.stock_adjust)(actor=staff, product_id=shown.pk, delta=1)
+    await sync_to_async(catalog.stock_adjust)(actor=staff, product_id=hidden.pk, delta=2)
+    # then everyone got the first, staff the second; one execution for everyone who is not
+    # staff and one for staff, then one for staff
+    for socket in sockets:
+        event = (await socket.next_data())["data"]["productEvents"]
+        assert (event["productId"], event["product"]["stock"]) == (variables["productIds"][0], 11)
+    for socket in sockets[40:]:
+        event = (await socket.next_data())["data"]["productEvents"]
+        assert (event["productId"], event["product"]["stock"]) == (variables["productIds"][1], 12)
+    assert len(executions) == 3
+
+
+async def test_a_document_with_a_per_viewer_field_runs_once_per_viewer(open_ws, executions):
+    # given the same 50 subscribers with a document that reads isFavorite
+    staff = await sync_to_async(make_user)(is_staff=True)
+    product = await sync_to_async(make_product)(stock=10)
+    sockets = await _fifty_subscribers(
+        open_ws,
+        WITH_FAVORITE,
+        {"productIds": [global_id("Product", product.pk)]},
+        bus.product_group(product.pk),
+    )
+    # when the product changes
+    await sync_to_async(catalog.stock_adjust)(actor=staff, product_id=product.pk, delta=1)
+    # then one execution for the anonymous subscribers, one per customer, one per staff
+    for socket in sockets:
+        assert (await socket.next_data())["data"]["productEvents"]["product"]["stock"] == 11
+    assert len(executions) == 1 + 10 + 5
+
+
 async def test_signed_in_subscribers_each_get_their_own_answer(open_ws, executions):
     staff = await sync_to_async(make_user)(is_staff=True)
     fan, other = await sync_to_async(make_user)(), await sync_to_async(make_user)()
