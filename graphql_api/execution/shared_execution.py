@@ -35,6 +35,7 @@ from typing import Any
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from domain.common.permissions import is_staff
+from graphql_api.metrics import SHARED_EXECUTIONS
 from realtime.registry import runtime
 from realtime.single_flight import SingleFlight
 
@@ -125,6 +126,7 @@ class SharedEventExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return own[0] if own else await self._own(serially)
         if result.errors and not own:
             return await self._own(serially)
+        SHARED_EXECUTIONS["miss" if own else "hit"].inc()
         return result
 
     async def _own(self, serially: bool | None) -> Any:
