@@ -52,7 +52,7 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 @contextmanager
 def running_daphne(
-    env: dict[str, str], *, timeout: float = 20.0, application: str = "project.asgi:application"
+    env: dict[str, str], *, timeout: float = 60.0, application: str = "project.asgi:application"
 ) -> Iterator[str]:
     """Yield the base URL (`http://127.0.0.1:<port>`) of a daphne serving the project (or
     another ASGI `application`, which must answer GET /healthz with 200)."""
