@@ -30,7 +30,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
+
+# No `<name>_created` series (when each labelled child was made): they would double what a
+# scrape holds and answer no question asked here. Process-wide, before any metric is made
+# (graphql_api/metrics.py imports this module first).
+disable_created_metrics()
 
 # Commit-to-send latency: fine around the 50 ms target, up to the poll interval and beyond.
 LATENCY_BUCKETS = (

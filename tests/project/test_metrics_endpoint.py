@@ -90,3 +90,13 @@ def test_a_scraper_that_prefers_openmetrics_gets_openmetrics(client, settings):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/openmetrics-text; version=1.0.0")
     assert response.text.endswith("# EOF\n")
+
+
+def test_series_are_only_the_metrics_own_no_created_timestamps(client, settings):
+    # given a counted request (a labelled child exists)
+    settings.METRICS_TOKEN = TOKEN
+    client.post("/graphql/", {"query": "{ __typename }"}, content_type="application/json")
+    # when
+    response = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    # then
+    assert "_created" not in response.text
