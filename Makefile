@@ -34,6 +34,8 @@ run: install
 	@echo "  WebSocket           ws://$(HOST):$(PORT)/graphql/"
 	@echo "  Admin               http://$(HOST):$(PORT)/admin/   (sign in as the staff account)"
 	@echo "  Health              http://$(HOST):$(PORT)/healthz"
+	@echo "  Readiness           http://$(HOST):$(PORT)/readyz"
+	@echo "  Metrics             http://$(HOST):$(PORT)/metrics   (Prometheus; open with DEBUG on)"
 	@echo ""
 	DEBUG=$${DEBUG:-1} exec $(BIN)/daphne -b $(HOST) -p $(PORT) project.asgi:application
 

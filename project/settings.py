@@ -351,6 +351,14 @@ GRAPHQL_COMPILED_PLANS = env_bool("GRAPHQL_COMPILED_PLANS", True)
 # cache, the others wait for its answer, at most this many seconds (also the lock's
 # expiry, so a holder that crashed stalls nobody longer); then each computes its own.
 RESPONSE_CACHE_LOCK_TIMEOUT = env_int("RESPONSE_CACHE_LOCK_TIMEOUT", 10)
+# --- Operations: metrics and readiness -------------------------------------------------
+# GET /metrics (Prometheus text format, project/metrics_view.py) requires
+# `Authorization: Bearer <METRICS_TOKEN>` when set; unset, it is served only with DEBUG on
+# (404 otherwise).
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+# Seconds each check of GET /readyz may take (database, cache, channel layer round trip).
+READYZ_TIMEOUT = env_float("READYZ_TIMEOUT", 2.0)
+
 STRAWBERRY_DJANGO = {
     "FIELD_DESCRIPTION_FROM_HELP_TEXT": True,
     "TYPE_DESCRIPTION_FROM_MODEL_DOCSTRING": True,

@@ -5,11 +5,14 @@ from django.urls import path, re_path
 from django.views.static import serve
 
 from graphql_api.http.view import graphql_view
-from project.health import healthz
+from project.health import healthz, readyz
+from project.metrics_view import metrics
 
 urlpatterns = [
     path("graphql/", graphql_view(graphiql=settings.GRAPHIQL), name="graphql"),
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
 ]
 

@@ -56,6 +56,8 @@ from typing import Any, ClassVar
 from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
 from django.conf import settings
 
+from realtime import metrics
+
 SLOW_READER_CLOSE_CODE = 1013  # RFC 6455 "Try Again Later"
 SLOW_READER_REASON = "Too slow to keep up: reconnect and resume from your last cursor."
 # Close codes a server may send besides 1000 and 3000-4999 (RFC 6455 7.4.1, IANA registry).
@@ -131,6 +133,7 @@ class BoundedWebSocketProtocol(WebSocketProtocol):
 
     def close_slow_reader(self) -> None:
         self.closed_as_slow = True
+        metrics.SLOW_CONSUMER_CLOSES[(str(SLOW_READER_CLOSE_CODE), "unsent_bytes")].inc()
         # Our timer, not autobahn's (1 s after any close), decides when to drop.
         self.closeHandshakeTimeout = 0
         self._send_close(SLOW_READER_CLOSE_CODE, SLOW_READER_REASON)

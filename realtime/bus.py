@@ -24,6 +24,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
+from realtime import metrics
 from realtime.errors import SlowConsumer, TransportLost
 from realtime.registry import runtime
 
@@ -69,6 +70,7 @@ async def apublish(groups: Iterable[str], event: dict[str, Any]) -> None:
     message = {"type": MESSAGE_TYPE, "event": _json_safe(event)}
     for group in groups:
         await _retrying(lambda group=group: layer.group_send(group, message), PUBLISH_RETRY_DELAYS)
+    metrics.EVENTS_PUBLISHED[message["event"].get("stream", "none")].inc()
 
 
 def publish(groups: Iterable[str], event: dict[str, Any]) -> None:

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 
 from django.conf import settings
 
-from realtime import bus
+from realtime import bus, metrics
 from realtime.bus import Stream
 from realtime.registry import LogReader, runtime
 
@@ -105,7 +105,8 @@ class LogPoller:
                 for group in groups:
                     newest_by_group[group] = message["id"]
             if batch:
-                bus.wake_locally(self.stream, newest_by_group)
+                woken = bus.wake_locally(self.stream, newest_by_group)
+                metrics.POLLER_WAKEUPS[self.stream].inc(woken)
                 self.last_id = max(self.last_id, batch[-1][1]["id"])
             if len(batch) < self.BATCH:
                 return

@@ -47,6 +47,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from domain.common.permissions import is_staff
 from graphql_api.execution.shared_frames import SharedData
+from graphql_api.metrics import SHARED_EXECUTIONS
 from graphql_api.subscriptions.viewer_fields import reads_per_viewer_fields
 from realtime.registry import runtime
 from realtime.single_flight import SingleFlight
@@ -186,6 +187,7 @@ class SharedEventExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return own[0] if own else await self._own(serially)
         if result.errors and not own:
             return await self._own(serially)
+        SHARED_EXECUTIONS["miss" if own else "hit"].inc()
         return result
 
     async def _own(self, serially: bool | None) -> Any:

@@ -26,6 +26,7 @@ view is exempt from)."""
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -39,6 +40,7 @@ from graphql import OperationType
 from graphql_api.http import response_cache
 from graphql_api.http.csrf import csrf_rejection
 from graphql_api.http.envelope import BadRequest, read_envelope
+from graphql_api.metrics import REQUEST_STARTED, http_outcome, observe_http
 from graphql_api.persisted.resolution import names_persisted_document
 
 Scope = MutableMapping[str, Any]
@@ -78,17 +80,21 @@ class CachedAnswers:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self._candidate(scope):
             return await self.app(scope, receive, send)
+        started = time.perf_counter()
         received: list[Message] = []
-        response = None
+        hit = None
         try:
             body = await self._body(receive, received)
             if body is not None:
-                response = await self._hit(scope, body)
+                hit = await self._hit(scope, body)
         except Exception:  # Django answers it, exactly as without this path
-            response = None
-        if response is None:
+            hit = None
+        if hit is None:
+            REQUEST_STARTED.set(started)  # the view's duration counts from here
             return await self.app(scope, _replaying(received, receive), send)
+        response, operation_name = hit
         await self._sender.send_response(response, send)  # nothing to close: no signal
+        observe_http(operation_name, http_outcome(response.status_code, errors=False), started)
 
     def _candidate(self, scope: Scope) -> bool:
         if scope["type"] != "http" or scope.get("method") not in ("GET", "POST"):
@@ -124,7 +130,8 @@ class CachedAnswers:
             if not message.get("more_body", False):
                 return b"".join(chunks)
 
-    async def _hit(self, scope: Scope, body: bytes) -> HttpResponse | None:
+    async def _hit(self, scope: Scope, body: bytes) -> tuple[HttpResponse, str | None] | None:
+        """The cached answer (and the operation's name), or None for Django to answer."""
         request = ASGIRequest(scope, io.BytesIO(body))
         try:
             operation = read_envelope(request, multipart_allowed=False)
@@ -145,7 +152,7 @@ class CachedAnswers:
         if self._chain is None:
             self._chain = _middleware_chain()
         request.cached_answer = answer  # type: ignore[attr-defined]
-        return self._chain(request)
+        return self._chain(request), operation.operation_name
 
 
 def _replaying(received: list[Message], receive: Receive) -> Receive:

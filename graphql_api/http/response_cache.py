@@ -60,6 +60,7 @@ from domain.common.read_version import acatalog_version
 from graphql_api.http.envelope import GraphQLRequest
 from graphql_api.http.local_answers import LocalAnswers
 from graphql_api.http.responses import negotiate
+from graphql_api.metrics import RESPONSE_CACHE
 from graphql_api.persisted.resolution import envelope_digest
 
 KEY_PREFIX = "gql-response:3:"  # 3: (status, content type, body, fresh until) (2: no date)
@@ -169,6 +170,7 @@ class Answer:
         while another request computes it again) or `shared` (waited for its
         computation). It varies on the cookie as the computed one does (the session
         middleware adds that once the view looks for a signed-in session)."""
+        RESPONSE_CACHE[source].inc()
         response = HttpResponse(
             self.content,
             status=self.status,
@@ -317,6 +319,7 @@ async def _compute_and_file(
 ) -> tuple[Any, Answer | None]:
     """Compute; file a cacheable answer under `key`, and an uncacheable one under the
     lock's `token` for the requests that waited for it (nobody else reads it)."""
+    RESPONSE_CACHE["miss"].inc()
     response = await compute()
     answer = Answer.of(response)
     if answer is not None and answer.cacheable:

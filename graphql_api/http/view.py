@@ -17,6 +17,7 @@ this module uses only Django's `dispatch` and strawberry's documented view hooks
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -44,6 +45,7 @@ from graphql_api.http.responses import (
     negotiate,
     outcome_of,
 )
+from graphql_api.metrics import REQUEST_STARTED, http_outcome, observe_http
 from graphql_api.persisted.resolution import Document, DocumentRefused, resolve
 from graphql_api.schema import schema
 
@@ -120,6 +122,22 @@ def _operation_refusal(
 
 class GraphQLView(CheckedOperationView):
     async def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        """The answer, counted in the request metrics (graphql_api/metrics.py)."""
+        started = REQUEST_STARTED.get() or time.perf_counter()
+        try:
+            response = await self._answer(request)
+        except Exception:  # Django answers it with a 500
+            observe_http(getattr(request, "graphql_operation_name", None), "5xx", started)
+            raise
+        errors = getattr(request, "graphql_errors", False)
+        observe_http(
+            getattr(request, "graphql_operation_name", None),
+            http_outcome(response.status_code, errors=errors),
+            started,
+        )
+        return response
+
+    async def _answer(self, request: HttpRequest) -> Any:
         if request.method not in ALLOWED_METHODS:
             return error_response(
                 request,
@@ -136,6 +154,7 @@ class GraphQLView(CheckedOperationView):
             return error_response(
                 request, status=refusal.status, code=refusal.code, message=refusal.message
             )
+        request.graphql_operation_name = operation.operation_name  # type: ignore[attr-defined]
         # After the envelope: a multipart body is then read (and refused when malformed)
         # once, by the envelope, before Django's CSRF check looks into its form fields.
         rejection = csrf_rejection(request)
@@ -223,6 +242,7 @@ class GraphQLView(CheckedOperationView):
         if outcome.request_error:
             response.pop("data", None)
         request.graphql_outcome = outcome  # type: ignore[attr-defined]
+        request.graphql_errors = bool(result.errors)  # type: ignore[attr-defined]
         return response
 
     async def get_context(self, request: HttpRequest, response: HttpResponse) -> Context:

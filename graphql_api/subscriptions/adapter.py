@@ -19,8 +19,10 @@ from domain.events.selectors import ReplayTooLong as DomainReplayTooLong
 from graphql_api.common.errors import ApiError, ApiErrorCode
 from graphql_api.context import Info
 from graphql_api.execution.direct_delivery import direct_delivery
+from graphql_api.metrics import SubscriptionMetrics
 from realtime import bus
 from realtime.errors import ReplayTooLong, SlowConsumer, TransportLost
+from realtime.metrics import SLOW_CONSUMER_CLOSES
 from realtime.stream import Event, StreamSource, replay_then_live
 
 T = TypeVar("T")
@@ -82,14 +84,18 @@ async def subscription_events(
     gives up on the subscriber."""
     events = replay_then_live(source, after_id=after_id, max_pending=settings.WS_MAX_PENDING_EVENTS)
     deliver = direct_delivery()
+    counted = SubscriptionMetrics(info.operation, source.stream, resumed=after_id is not None)
     try:
         async for event in events:
             info.context.new_loader_scope()
             item = await build(event)
-            if item is None or (deliver is not None and await deliver(item)):
+            if item is None:
                 continue
-            yield item
+            if deliver is None or not await deliver(item):
+                yield item  # strawberry asks for the next item once it has sent this one
+            counted.sent(event)
     except SlowConsumer:
+        SLOW_CONSUMER_CLOSES[(str(SLOW_CONSUMER_CLOSE_CODE), "pending_events")].inc()
         await _close(info, SLOW_CONSUMER_CLOSE_CODE, SLOW_CONSUMER_REASON)
     except TransportLost:
         await _close(info, TRANSPORT_LOST_CLOSE_CODE, TRANSPORT_LOST_REASON)
@@ -99,6 +105,7 @@ async def subscription_events(
             "Too many events since that cursor; reload the data, then subscribe afresh.",
         ) from None
     finally:
+        counted.ended()
         await events.aclose()
 
 

@@ -20,6 +20,7 @@ from tests.factories import make_product, make_staff
 from tests.support.closing_app import REASON as CLOSING_APP_REASON
 from tests.support.daphne import daphne_env_on_test_services, running_daphne
 from tests.support.ids import global_id
+from tests.support.metrics import TOKEN, moved, scrape_url
 from tests.support.raw_websocket import RawWebSocket
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -186,7 +187,9 @@ def test_a_reader_that_never_reads_again_is_dropped_after_the_close():
     product = make_product(stock=0, description=DESCRIPTION)
     group = bus.product_group(product.pk)
     others = _listeners(group)
-    with running_daphne(daphne_env_on_test_services(WS_SLOW_CLIENT_CLOSE_TIMEOUT="0")) as base_url:
+    env = daphne_env_on_test_services(WS_SLOW_CLIENT_CLOSE_TIMEOUT="0", METRICS_TOKEN=TOKEN)
+    with running_daphne(env) as base_url:
+        before = scrape_url(base_url)
         paused = Subscriber(
             base_url,
             TRANSPORT_WS,
@@ -203,7 +206,12 @@ def test_a_reader_that_never_reads_again_is_dropped_after_the_close():
             pytest.fail(f"the paused reader was still subscribed after {MAX_EVENTS} events")
         # then its TCP connection is gone: reading again ends in a reset, not a close frame
         paused.all_events()
+        # and the process counted one slow consumer closed for its unsent bytes
+        after = scrape_url(base_url)
     assert (paused.socket.reset, paused.socket.close_code) == (True, None)
+    closes = "realtime_slow_consumer_closes_total"
+    assert moved(before, after, closes, code="1013", cause="unsent_bytes") == 1
+    assert moved(before, after, closes, code="1013", cause="pending_events") == 0
 
 
 def test_an_application_close_with_1013_reaches_the_client_with_its_code_and_reason():

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from graphql import parse
 
 from domain.events.selectors import ReplayTooLong as DomainReplayTooLong
 from graphql_api.common.errors import ApiError, ApiErrorCode
@@ -58,6 +59,12 @@ def _stream_of(monkeypatch, events: list[dict], then: BaseException | None = Non
     monkeypatch.setattr(adapter, "replay_then_live", stream)
 
 
+def _info() -> SimpleNamespace:
+    """What the adapter reads of strawberry's `Info`: the context and the operation."""
+    operation = parse("subscription OnProductEvents { productEvents { cursor } }")
+    return SimpleNamespace(context=Context(), operation=operation.definitions[0])
+
+
 async def _run(info: Any, build: Any = None) -> list[Any]:
     async def echo(event: dict) -> Any:
         return event["id"]
@@ -72,7 +79,7 @@ async def _run(info: Any, build: Any = None) -> list[Any]:
 
 async def test_each_event_is_built_in_a_fresh_loader_scope_and_none_is_not_sent(monkeypatch):
     _stream_of(monkeypatch, [{"id": 1}, {"id": 2}, {"id": 3}])
-    info = SimpleNamespace(context=Context())
+    info = _info()
 
     async def build(event: dict) -> int | None:
         return None if event["id"] == 2 else event["id"]
@@ -90,7 +97,7 @@ async def test_each_event_is_built_in_a_fresh_loader_scope_and_none_is_not_sent(
 )
 async def test_realtime_giving_up_closes_the_socket_with_its_code(monkeypatch, error, code, reason):
     _stream_of(monkeypatch, [{"id": 1}], then=error)
-    info = SimpleNamespace(context=Context())
+    info = _info()
     assert await _run(info) == [1]
     assert info.context.websocket.closed == (code, reason)
     assert "resume from your last cursor" in reason
@@ -98,7 +105,7 @@ async def test_realtime_giving_up_closes_the_socket_with_its_code(monkeypatch, e
 
 async def test_a_replay_too_long_is_cursor_expired(monkeypatch):
     _stream_of(monkeypatch, [], then=ReplayTooLong("too many"))
-    info = SimpleNamespace(context=Context())
+    info = _info()
     with pytest.raises(ApiError) as raised:
         await _run(info)
     assert raised.value.extensions == {"code": ApiErrorCode.CURSOR_EXPIRED.value}
