@@ -4,7 +4,9 @@
 `/readyz` (readiness) checks what requests and subscriptions need, each bounded by
 READYZ_TIMEOUT seconds and all at once: the database (`SELECT 1`), the cache (a read;
 Redis in production) and the channel layer (a message sent to a fresh channel and
-received back, realtime/probe.py). 200 when all pass; 503 naming the failing ones. Neither
+received back, realtime/probe.py). 200 when all pass; 503 naming the failing ones, and 503
+with `"draining": true` once the process has been told to stop (SIGTERM,
+realtime/draining.py), so that a load balancer sends it no new work. Neither
 is cached, and neither says more than a check's name and "ok", "error" or "timeout" (the
 error itself is logged)."""
 
@@ -21,6 +23,7 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 
+from realtime.draining import process_draining
 from realtime.probe import layer_round_trip
 
 logger = logging.getLogger(__name__)
@@ -81,6 +84,11 @@ async def readyz(request: HttpRequest) -> JsonResponse:
     )
     checks = dict(zip(CHECKS, results, strict=True))
     failing = [name for name, result in checks.items() if result != "ok"]
+    if process_draining.active:
+        return JsonResponse(
+            {"status": "draining", "draining": True, "checks": checks, "failing": failing},
+            status=503,
+        )
     if failing:
         return JsonResponse(
             {"status": "unavailable", "checks": checks, "failing": failing}, status=503

@@ -61,6 +61,26 @@ async def test_readyz_answers_200_with_every_check_when_the_services_are_up():
 @pytest.mark.postgres
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
+async def test_readyz_answers_503_draining_once_the_process_is_told_to_stop(monkeypatch):
+    # given: a process draining after SIGTERM (realtime/draining.py), services all up
+    from realtime.draining import process_draining
+
+    monkeypatch.setattr(process_draining, "since", 0.0)
+    # when
+    response = await http_request("GET", "/readyz")
+    # then: a load balancer sends it no new work
+    assert response["status"] == 503
+    assert response["json"] == {
+        "status": "draining",
+        "draining": True,
+        "checks": {"database": "ok", "cache": "ok", "channelLayer": "ok"},
+        "failing": [],
+    }
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
 async def test_readyz_answers_503_naming_the_cache_when_its_redis_is_down(settings, closed_port):
     # given a cache whose server refuses connections
     settings.CACHES = {
