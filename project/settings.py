@@ -92,15 +92,20 @@ if DATABASE_URL:
         conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
         conn_health_checks=True,
     )
-    if _database["ENGINE"] == "django.db.backends.postgresql":
+    _postgresql = _database["ENGINE"] == "django.db.backends.postgresql"
+    if _postgresql and env_bool("DATABASE_JIT_OFF", True):
         # No JIT: the compiled plans' statements (graphql_api/execution/plans/) nest a
         # subquery per field, and the planner's cost estimate of such a statement can pass
         # jit_above_cost although it runs in milliseconds; JIT-compiling it then took 2.4 s
         # (measured on CategoryTree: 16 ms of execution). JIT pays off for long analytical
         # queries, which this API does not run.
-        _database.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+        # Added to what DATABASE_URL's `?options=` gives (e.g. a statement_timeout). Behind
+        # PgBouncer, which refuses this startup parameter unless told to ignore it, set
+        # DATABASE_JIT_OFF=0 and turn JIT off for the role instead (ALTER ROLE … SET jit=off).
+        _options = _database.setdefault("OPTIONS", {})
+        _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
     _pool_size = env_int("DB_POOL_MAX_SIZE", 10)
-    if _database["ENGINE"] == "django.db.backends.postgresql" and _pool_size > 0:
+    if _postgresql and _pool_size > 0:
         if _database["CONN_MAX_AGE"]:
             raise SystemExit(
                 "DB_CONN_MAX_AGE must be 0 while the connection pool is on "

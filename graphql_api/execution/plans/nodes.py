@@ -29,7 +29,10 @@ def _global_id(value: Any) -> relay.GlobalID:
 
 def node_pk(value: Any) -> int:
     node_id = _global_id(value).node_id
-    if not node_id.isdigit() or str(int(node_id)) != node_id or not 0 < int(node_id) < _MAX_PK:
+    # ASCII digits only: "²".isdigit() is true, and int() refuses it.
+    if not (node_id.isascii() and node_id.isdigit()):
+        raise NotCompilable("not a canonical primary key")
+    if str(int(node_id)) != node_id or not 0 < int(node_id) < _MAX_PK:
         raise NotCompilable("not a canonical primary key")
     return int(node_id)
 

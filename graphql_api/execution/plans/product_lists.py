@@ -39,6 +39,10 @@ strawberry-graphql-django 0.93.0):
   key's "after this value" condition.
 - `strawberry_django.relay.cursor_connection.OrderingDescriptor.get_eq`: one key's
   "equal to this value" condition.
+- `strawberry_django.relay.cursor_connection.OrderingDescriptor.order_by` (instance
+  attribute): the key's `OrderBy` expression.
+- `strawberry_django.relay.cursor_connection.OrderedCollectionCursor.field_values`
+  (instance attribute): a decoded cursor's values.
 """
 
 from __future__ import annotations

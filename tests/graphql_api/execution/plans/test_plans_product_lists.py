@@ -211,6 +211,7 @@ def test_product_node_is_compiled_for_every_product_id(adversarial_catalog, role
         "bm90IGFuIGlk",  # not a global id
         "UHJvZHVjdDowMDc=",  # Product:007
         "UHJvZHVjdDotMQ==",  # Product:-1
+        "UHJvZHVjdDrCsg==",  # Product:² (a digit to str.isdigit, not to int)
         "Q2F0ZWdvcnk6MQ==",  # Category:1
     ],
 )
