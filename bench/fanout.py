@@ -53,7 +53,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench.fanout_fleet import CpuMeter, Fleet, ensure_client, listening_pid, rss_kib  # noqa: E402
-from bench.harness import ensure_database, server  # noqa: E402
+from bench.harness import daphne_env, ensure_database, server  # noqa: E402
 
 DOCUMENT = (ROOT / "contract" / "operations" / "realtime.graphql").read_text()
 OPERATION = "OnProductEvents"
@@ -360,21 +360,12 @@ def main() -> None:
         {
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
-            "SECRET_KEY": os.environ.get("SECRET_KEY", "bench"),
+            "SECRET_KEY": "bench",  # as the servers (daphne_env): tokens made here are theirs
         }
     )
-    env = {
-        **os.environ,
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SETTINGS_MODULE": "project.settings",
-        "LOG_LEVEL": "WARNING",
-        # The load client is one address holding thousands of subscriptions: a client no
-        # real one resembles, so the per-client budgets are off (as in bench/catalog_read).
-        "GRAPHQL_COST_BUDGET_ANONYMOUS": "0",
-        "GRAPHQL_COST_BUDGET_USER": "0",
-        "GRAPHQL_MAX_LIVE_COST": str(10**9),
-    }
+    # The load client is one address holding thousands of subscriptions: a client no real
+    # one resembles, so its live-cost bound is off too (daphne_env turns off the budgets).
+    env = daphne_env(database_url, REDIS_URL=redis_url, GRAPHQL_MAX_LIVE_COST=str(10**9))
     ensure_database(database_url, 2000, env)
     daphne = str(ROOT / ".venv" / "bin" / "daphne")
     with ExitStack() as stack:
