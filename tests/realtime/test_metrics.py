@@ -6,7 +6,6 @@ communicator); a daphne run is in tests/project/test_metrics_over_daphne.py."""
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from collections.abc import Callable
 
@@ -19,7 +18,7 @@ from tests.factories import make_product, make_user
 from tests.support.graphql import contract_document
 from tests.support.ids import global_id
 from tests.support.metrics import TOKEN, Scrape, moved, scrape
-from tests.support.websocket import joining
+from tests.support.websocket import joining, overflow_a_stuck_subscriber
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -200,34 +199,8 @@ async def test_a_subscriber_closed_for_falling_behind_is_counted_by_code_and_cau
             behind.set()
 
     monkeypatch.setattr(bus.Listener, "offer", counting_offer)
-    gate, busy = threading.Event(), threading.Event()
-
-    def hold_database_thread() -> None:
-        busy.set()
-        gate.wait(timeout=10)
-
-    holder = asyncio.ensure_future(sync_to_async(hold_database_thread)())
-    await asyncio.to_thread(busy.wait, 5)
-    try:
-        # when more events arrive than it may have waiting
-        for n in range(settings.WS_MAX_PENDING_EVENTS + 3):
-            await bus.apublish(
-                [bus.product_group(product.pk)],
-                {
-                    "stream": "product",
-                    "id": 10_000 + n,
-                    "type": "product.stock_changed",
-                    "product_id": product.pk,
-                    "category_id": product.category_id,
-                    "public": True,
-                    "changed_fields": ["stock"],
-                    "occurred_at": "2026-01-01T00:00:00+00:00",
-                },
-            )
-        await asyncio.wait_for(behind.wait(), timeout=5)
-    finally:
-        gate.set()
-        await holder
+    # when more events arrive than it may have waiting, its database thread held
+    await overflow_a_stuck_subscriber(product, behind)
     output = await socket.communicator.receive_output(timeout=5)
     assert (output["type"], output["code"]) == ("websocket.close", 1013)
     # then

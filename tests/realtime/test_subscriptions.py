@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import threading
 import time
 from decimal import Decimal
 
@@ -27,7 +26,7 @@ from realtime.registry import runtime
 from tests.factories import make_product, make_user
 from tests.support.graphql import contract_document
 from tests.support.ids import global_id
-from tests.support.websocket import LEGACY_WS, joining
+from tests.support.websocket import LEGACY_WS, joining, overflow_a_stuck_subscriber
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -478,37 +477,9 @@ async def test_a_subscriber_that_falls_behind_is_closed_with_1013(open_ws, setti
             behind.set()
 
     monkeypatch.setattr(bus.Listener, "offer", counting_offer)
-    # Given a subscriber stuck on its first event: the thread for database work, where it
-    # reads the log, is busy until the gate opens ...
-    gate = threading.Event()
-    busy = threading.Event()
-
-    def hold_database_thread() -> None:
-        busy.set()
-        gate.wait(timeout=10)
-
-    holder = asyncio.ensure_future(sync_to_async(hold_database_thread)())
-    await asyncio.to_thread(busy.wait, 5)
-    try:
-        # ... when more events arrive than it may have waiting
-        for n in range(settings.WS_MAX_PENDING_EVENTS + 3):
-            await bus.apublish(
-                [bus.product_group(product.pk)],
-                {
-                    "stream": "product",
-                    "id": 10_000 + n,
-                    "type": "product.stock_changed",
-                    "product_id": product.pk,
-                    "category_id": product.category_id,
-                    "public": True,
-                    "changed_fields": ["stock"],
-                    "occurred_at": "2026-01-01T00:00:00+00:00",
-                },
-            )
-        await asyncio.wait_for(behind.wait(), timeout=5)
-    finally:
-        gate.set()
-        await holder
+    # Given a subscriber stuck on its first event (its database thread held), when more
+    # events arrive than it may have waiting
+    await overflow_a_stuck_subscriber(product, behind)
     # then it is closed with "try again later", and told to resume
     output = await socket.communicator.receive_output(timeout=5)
     assert (output["type"], output["code"]) == ("websocket.close", 1013)

@@ -7,13 +7,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 
+from realtime import bus
 from realtime.registry import runtime
 
 TRANSPORT_WS = "graphql-transport-ws"
@@ -114,3 +118,36 @@ async def open_ws(ws_application):
     for socket in opened:
         with contextlib.suppress(Exception):  # already closed by the server
             await asyncio.wait_for(socket.close(), timeout=2)
+
+
+async def overflow_a_stuck_subscriber(product: Any, behind: asyncio.Event) -> None:
+    """Hold the thread for database work (where a subscriber reads the log, so it is stuck
+    on its first event) while more events of `product` are published than a subscriber may
+    have waiting, until `behind` is set; then let the thread go."""
+    gate, busy = threading.Event(), threading.Event()
+
+    def hold_database_thread() -> None:
+        busy.set()
+        gate.wait(timeout=10)
+
+    holder = asyncio.ensure_future(sync_to_async(hold_database_thread)())
+    await asyncio.to_thread(busy.wait, 5)
+    try:
+        for n in range(settings.WS_MAX_PENDING_EVENTS + 3):
+            await bus.apublish(
+                [bus.product_group(product.pk)],
+                {
+                    "stream": "product",
+                    "id": 10_000 + n,
+                    "type": "product.stock_changed",
+                    "product_id": product.pk,
+                    "category_id": product.category_id,
+                    "public": True,
+                    "changed_fields": ["stock"],
+                    "occurred_at": "2026-01-01T00:00:00+00:00",
+                },
+            )
+        await asyncio.wait_for(behind.wait(), timeout=5)
+    finally:
+        gate.set()
+        await holder
