@@ -11,8 +11,9 @@ import os
 import pytest
 from django.conf import settings
 
-# WebSocket client fixtures (`open_ws`, `ws_application`) for every test module.
-pytest_plugins = ["tests.support.websocket"]
+# WebSocket client fixtures (`open_ws`, `ws_application`) for every test module, and the
+# timer that names a hung test and fails it alone (tests/support/hang_timeout.py).
+pytest_plugins = ["tests.support.websocket", "tests.support.hang_timeout"]
 
 SERVICE_HINTS = {
     "postgres": "set DATABASE_URL or start PostgreSQL on 127.0.0.1:5432",
