@@ -9,6 +9,7 @@ spread over two daphne processes sharing Redis, held by a Node client
 - Sustained rate: events made by the domain service at a fixed rate for 3 s, raised step by
   step until some subscriber falls behind (an event missing at any subscriber 1 s after the
   end, or a socket closed).
+- Redis commands per event during the latency run (INFO commandstats, before and after).
 - `--idle N`: N more subscriptions (another product, never updated) opened first; the RSS of
   each daphne before and after them gives the memory per idle subscription.
 - `--mixed`: instead, `--subscribers` over 100 products in 3 filter variants (all types;
@@ -226,6 +227,22 @@ async def sustained_rate(fleet: Fleet, product_pk: int, expected: int) -> int:
     return best
 
 
+def redis_commands(redis_url: str) -> dict[str, int]:
+    """Redis's count of calls of each command since it started (INFO commandstats)."""
+    import redis
+
+    stats = redis.Redis.from_url(redis_url).info("commandstats")
+    return {name.removeprefix("cmdstat_"): int(value["calls"]) for name, value in stats.items()}
+
+
+def per_event(before: dict[str, int], after: dict[str, int], events: int) -> dict[str, float]:
+    """Commands Redis served per event (each update's mutation and its fan-out, and
+    whatever else used this Redis meanwhile), the busiest first, and their total."""
+    moved = {name: after[name] - before.get(name, 0) for name in after}
+    rows = sorted(((n, c / events) for n, c in moved.items() if c), key=lambda r: -r[1])
+    return {"total": round(sum(c for _, c in rows), 1), **{n: round(c, 1) for n, c in rows}}
+
+
 async def single_product(
     args: argparse.Namespace, fleet: Fleet, urls: list[str], graphql_url: str, token: str
 ) -> dict[str, Any]:
@@ -261,10 +278,14 @@ async def single_product(
     await asyncio.sleep(2)  # every subscription is listening
     meter = CpuMeter(pids, fleet)
     await meter.start()
+    commands_before = redis_commands(args.redis_url)
     figures["latency"] = await measure_latency(
         fleet, graphql_url, args.token, gid(args.product_pk), args.updates, args.subscribers
     )
     figures["latency"]["cpu"] = await meter.shares()
+    figures["latency"]["redis_commands_per_event"] = per_event(
+        commands_before, redis_commands(args.redis_url), args.updates
+    )
     figures["sustained_events_per_s"] = await sustained_rate(
         fleet, args.product_pk, args.subscribers
     )
@@ -355,7 +376,7 @@ def main() -> None:
     args.ports = [int(port) for port in args.ports.split(",")]
     ensure_client()
     database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
-    redis_url = os.environ.get("REDIS_URL", DEFAULT_REDIS_URL)
+    redis_url = args.redis_url = os.environ.get("REDIS_URL", DEFAULT_REDIS_URL)
     os.environ.update(
         {
             "DATABASE_URL": database_url,

@@ -8,7 +8,9 @@ the layer.
 
 The publishing side (`publish`, `notify`, the group names, `Stream`) is all the domain may
 use of realtime (an import-linter contract). This process's listeners are registered in
-realtime's one registry (`registry.runtime.listeners`).
+realtime's one registry (`registry.runtime.listeners`); they receive through the process's
+one channel, which joins each group once (realtime/memberships.py): every message names
+the group it was sent to, so that the process can route it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from enum import StrEnum
 from typing import Any
 
@@ -26,12 +28,12 @@ from channels.layers import get_channel_layer
 
 from realtime import metrics
 from realtime.errors import SlowConsumer, TransportLost
+from realtime.memberships import retrying, router
 from realtime.registry import runtime
 
 MESSAGE_TYPE = "realtime.event"
 ALL_PRODUCTS_GROUP = "products"
 DEFAULT_MAX_PENDING = 500
-RECEIVE_RETRY_DELAYS = (0.1, 0.5, 1.0)  # then the listener reports the transport lost
 PUBLISH_RETRY_DELAYS = (0.05,)  # then the event waits in the backlog for the relay
 
 
@@ -65,12 +67,22 @@ def _json_safe(event: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(event))
 
 
-async def apublish(groups: Iterable[str], event: dict[str, Any]) -> None:
+async def _send_to_groups(groups: Iterable[str], message: dict[str, Any]) -> None:
+    """`message` to each group, naming the group: a process receives one copy per group
+    on one channel and routes it to that group's listeners (realtime/memberships.py)."""
     layer = get_channel_layer()
-    message = {"type": MESSAGE_TYPE, "event": _json_safe(event)}
     for group in groups:
-        await _retrying(lambda group=group: layer.group_send(group, message), PUBLISH_RETRY_DELAYS)
-    metrics.EVENTS_PUBLISHED[message["event"].get("stream", "none")].inc()
+        addressed = {**message, "group": group}
+        await retrying(
+            lambda group=group, addressed=addressed: layer.group_send(group, addressed),
+            PUBLISH_RETRY_DELAYS,
+        )
+
+
+async def apublish(groups: Iterable[str], event: dict[str, Any]) -> None:
+    safe_event = _json_safe(event)
+    await _send_to_groups(groups, {"type": MESSAGE_TYPE, "event": safe_event})
+    metrics.EVENTS_PUBLISHED[safe_event.get("stream", "none")].inc()
 
 
 def publish(groups: Iterable[str], event: dict[str, Any]) -> None:
@@ -84,10 +96,7 @@ NOTIFICATION_TYPE = "realtime.notification"
 async def anotify(groups: Iterable[str]) -> None:
     """A notification carries nothing but "look again"; like every group send it arrives
     at most once, so listeners must also look again on their own from time to time."""
-    layer = get_channel_layer()
-    message = {"type": NOTIFICATION_TYPE}
-    for group in groups:
-        await _retrying(lambda group=group: layer.group_send(group, message), PUBLISH_RETRY_DELAYS)
+    await _send_to_groups(groups, {"type": NOTIFICATION_TYPE})
 
 
 def notify(groups: Iterable[str]) -> None:
@@ -117,10 +126,16 @@ class Listener:
 
     `floor`: the listener's owner has seen everything up to this event id (it says so with
     `start_at`, then `advance_to` after each read of the log); messages at or below it are
-    dropped on arrival. `started`: the owner has taken its starting position."""
+    dropped on arrival, as are events that `accepts` refuses. `started`: the owner has taken
+    its starting position."""
 
-    def __init__(self, max_pending: int) -> None:
+    kind = "events"
+
+    def __init__(
+        self, max_pending: int, accepts: Callable[[dict[str, Any]], bool] | None = None
+    ) -> None:
         self.max_pending = max_pending
+        self.accepts = accepts
         self.loop = asyncio.get_running_loop()
         self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=max_pending + 1)
         self._overflowed = False
@@ -145,6 +160,22 @@ class Listener:
     def advance_to(self, event_id: int) -> None:
         """The owner has now seen everything up to `event_id` (the floor never goes down)."""
         self._floor = max(self._floor, event_id)
+
+    def handle(self, message: dict[str, Any]) -> None:
+        """A message from the channel layer (realtime/memberships.py)."""
+        if message.get("type") != MESSAGE_TYPE:
+            return
+        event = message["event"]
+        if self.accepts is not None and not self._accepted(event):
+            return  # not one of the events this listener's owner asked for
+        self.offer(event)
+
+    def _accepted(self, event: dict[str, Any]) -> bool:
+        assert self.accepts is not None
+        try:
+            return self.accepts(event)
+        except Exception:
+            return True  # a message it cannot judge: the read of the log decides
 
     def offer(self, event: dict[str, Any]) -> None:
         if event.get("id", 0) <= self._floor:
@@ -197,128 +228,51 @@ def wake_locally(stream: Stream, newest_by_group: dict[str, int]) -> int:
     return len(newest)
 
 
-# Seconds between repeated cancellations of a receiving task that has not ended (`_stop`).
-PUMP_STOP_RETRY = 0.5
-
-
-async def _retrying(call: Any, delays: tuple[float, ...] = RECEIVE_RETRY_DELAYS) -> Any:
-    """Await `call()`, again after a short pause when it fails: the first command on a
-    pooled connection to a restarted Redis fails once."""
-    for delay in delays:
-        try:
-            return await call()
-        except Exception:
-            await asyncio.sleep(delay)
-    return await call()
-
-
-@contextlib.asynccontextmanager
-async def _joined(groups: list[str], handle: Any, *, give_up: Any = None) -> AsyncIterator[None]:
-    """A new channel in `groups` for the duration of the block (joined before it runs), with
-    every message it receives handed to `handle(message)`. A receive that fails is tried
-    again after a pause (a Redis restart); with `give_up`, after RECEIVE_RETRY_DELAYS in a
-    row it is called with the error and receiving ends."""
-    layer = get_channel_layer()
-    channel = await layer.new_channel()
-    try:
-        for group in groups:
-            await _retrying(lambda group=group: layer.group_add(group, channel))
-
-        async def pump() -> None:
-            failures = 0
-            while True:
-                try:
-                    message = await layer.receive(channel)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as error:
-                    failures += 1
-                    if give_up is not None and failures > len(RECEIVE_RETRY_DELAYS):
-                        give_up(error)
-                        return
-                    await asyncio.sleep(
-                        RECEIVE_RETRY_DELAYS[min(failures, len(RECEIVE_RETRY_DELAYS)) - 1]
-                    )
-                    continue
-                failures = 0
-                handle(message)
-
-        task = asyncio.create_task(pump())
-        try:
-            yield
-        finally:
-            await _stop(task)
-    finally:
-        # Also when cancelled while joining: the layer may have added the channel to a
-        # group although the caller never saw the reply, so every group is left.
-        await _leave(layer, groups, channel)
-
-
-async def _stop(pump: asyncio.Task[None]) -> None:
-    """Cancel the receiving task and wait until it has ended.
-
-    A cancellation can be lost inside channels-redis's receive (seen with redis-py 8.1: the
-    task stays "cancelling" while a new BZPOPMIN is read), and a lost one would hold the
-    listener, and its group memberships, for good. So the request is repeated until the
-    task ends."""
-    while not pump.done():
-        pump.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await asyncio.wait({pump}, timeout=PUMP_STOP_RETRY)
-
-
-async def _leave(layer: Any, groups: list[str], channel: str) -> None:
-    """Take `channel` out of `groups`. The discards run in a task of their own, shielded: a
-    second cancellation while they run (a client's `complete` racing its disconnect) ends
-    the wait, not the leaving."""
-
-    async def discard_all() -> None:
-        for group in groups:
-            with contextlib.suppress(Exception):
-                await layer.group_discard(group, channel)
-
-    leaving = asyncio.ensure_future(discard_all())
-    runtime.leaving.add(leaving)
-    leaving.add_done_callback(runtime.leaving.discard)
-    await asyncio.shield(leaving)
-
-
 @contextlib.asynccontextmanager
 async def listen(
-    groups: Iterable[str], *, max_pending: int = DEFAULT_MAX_PENDING
+    groups: Iterable[str],
+    *,
+    max_pending: int = DEFAULT_MAX_PENDING,
+    accepts: Callable[[dict[str, Any]], bool] | None = None,
 ) -> AsyncIterator[Listener]:
     """Join `groups` for the duration of the block. Joining happens before the block runs,
-    so a caller can replay history inside it without missing what is published meanwhile."""
+    so a caller can replay history inside it without missing what is published meanwhile.
+    With `accepts`, events it refuses are dropped on arrival (the listener is not woken)."""
     groups = list(dict.fromkeys(groups))
-    listener = Listener(max_pending)
-
-    def handle(message: dict[str, Any]) -> None:
-        if message.get("type") == MESSAGE_TYPE:
-            listener.offer(message["event"])
-
-    async with _joined(groups, handle, give_up=listener.fail):
-        for group in groups:
-            runtime.listeners.setdefault(group, set()).add(listener)
+    listener = Listener(max_pending, accepts=accepts)
+    for group in groups:
+        runtime.listeners.setdefault(group, set()).add(listener)
+    routes = router()
+    try:
+        await routes.join(groups, listener)
         try:
             yield listener
         finally:
-            for group in groups:
-                members = runtime.listeners.get(group)
-                if members is not None:
-                    members.discard(listener)
-                    if not members:
-                        del runtime.listeners[group]
+            await routes.leave(groups, listener)
+    finally:
+        for group in groups:
+            members = runtime.listeners.get(group)
+            if members is not None:
+                members.discard(listener)
+                if not members:
+                    del runtime.listeners[group]
 
 
 class Notifications:
     """The notifications of the groups listened to, folded: several that arrive before
     the owner looks count as one."""
 
+    kind = "notifications"
+
     def __init__(self) -> None:
         self._arrived = asyncio.Event()
 
-    def _offer(self) -> None:
-        self._arrived.set()
+    def handle(self, message: dict[str, Any]) -> None:
+        if message.get("type") == NOTIFICATION_TYPE:
+            self._arrived.set()
+
+    def fail(self, error: BaseException) -> None:
+        """Nothing to end: the owner looks again on its own."""
 
     async def wait(self, timeout: float | None) -> bool:
         """Until a notification arrives (True) or `timeout` seconds pass (False)."""
@@ -335,11 +289,11 @@ async def notifications(groups: Iterable[str]) -> AsyncIterator[Notifications]:
     """Join `groups` for the duration of the block (before it runs, so a caller can look
     at the state once inside it without missing a notification sent meanwhile). A layer
     that stops answering ends nothing: the owner's own periodic look covers for it."""
+    groups = list(dict.fromkeys(groups))
     received = Notifications()
-
-    def handle(message: dict[str, Any]) -> None:
-        if message.get("type") == NOTIFICATION_TYPE:
-            received._offer()
-
-    async with _joined(list(dict.fromkeys(groups)), handle):
+    routes = router()
+    await routes.join(groups, received)
+    try:
         yield received
+    finally:
+        await routes.leave(groups, received)

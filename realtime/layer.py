@@ -20,8 +20,8 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 async def group_size(group: str, *, layer: Any = None) -> int:
     """How many channels have joined `group` on this process's channel layer, or on
-    `layer` (on Redis: every process's, since they share it). A subscription joins when it
-    starts and leaves when it ends."""
+    `layer` (on Redis: every process's, since they share it). A process's channel joins
+    when its first listener of the group starts and leaves when its last one ends."""
     layer = layer if layer is not None else get_channel_layer()
     if isinstance(layer, InMemoryChannelLayer):
         return len(layer.groups.get(group, {}))

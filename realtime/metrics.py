@@ -77,6 +77,20 @@ OPEN_CONNECTIONS = Gauge(
     "realtime_open_websocket_connections",
     "WebSocket connections of /graphql/ open in this process (handshake to close).",
 )
+ROUTED_GROUPS = Gauge(
+    "realtime_routed_groups",
+    "Channel-layer groups this process's channel is a member of: one membership per "
+    "group, shared by every local listener of it.",
+)
+ROUTED_MEMBERS = Children(
+    Gauge(
+        "realtime_routed_members",
+        "Local listeners routed messages of channel-layer groups, counted once their "
+        "groups' memberships are confirmed (kind: events, a subscription; notifications, "
+        "a socket's sign-in watch).",
+        ["kind"],
+    )
+)
 EVENTS_PUBLISHED = Children(
     Counter(
         "realtime_events_published",

@@ -21,6 +21,7 @@ from realtime.single_flight import SHARE_WINDOW, SingleFlight
 
 if TYPE_CHECKING:
     from realtime.bus import Listener, Stream
+    from realtime.memberships import GroupRouter
     from realtime.poller import LogPoller
 
 # How many events' first-heard moments are remembered (oldest forgotten first).
@@ -64,8 +65,8 @@ class Runtime:
     - `first_heard`: when this process first heard of each recent event;
     - `shared(name)`: named single-flight reads of the layers above (e.g. one execution
       of an event per document and viewer), so their state lives here too;
-    - `leaving`: channels still leaving their groups after their listener's task was
-      cancelled again while it left (held so that the task is not garbage-collected);
+    - `routers`: the channel and group memberships of each event loop, shared by its
+      listeners (realtime/memberships.py);
     - `log_reader`: what the poller reads the event log with (configuration).
     """
 
@@ -78,7 +79,9 @@ class Runtime:
         self.log_reads = SingleFlight(keep_for=SHARE_WINDOW)
         self.first_heard = FirstHeard()
         self._shared: dict[str, SingleFlight] = {}
-        self.leaving: set[asyncio.Task[None]] = set()
+        self.routers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, GroupRouter] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def shared(
         self,
@@ -102,6 +105,9 @@ class Runtime:
         """Forget all state (not the configuration): between tests."""
         self.listeners.clear()
         self.pollers.clear()
+        for each in self.routers.values():
+            each.abandon()
+        self.routers.clear()
         self.log_reads = SingleFlight(keep_for=SHARE_WINDOW)
         self.first_heard.clear()
         self._shared.clear()

@@ -37,7 +37,8 @@ class StreamSource:
     - `read_after(position)`: the events after `position` that this subscription may get,
       oldest first; raises `realtime.errors.ReplayTooLong` when there are too many;
     - `accepts(message)`: whether a live message is one this subscription wants (the
-      log read decides in the end; this only spares reads for messages of no interest);
+      log read decides in the end; this spares the subscription's task the wake-up and
+      the read for messages of no interest: the listener drops them on arrival);
     - `share_key`: subscriptions with the same key (same filters and visibility) in this
       process share each read of the log.
     """
@@ -59,7 +60,9 @@ async def replay_then_live(
     Raises `SlowConsumer` when more than `max_pending` live messages wait, `TransportLost`
     when the channel layer stopped answering, and whatever `read_after` raises
     (`ReplayTooLong`)."""
-    async with bus.listen(source.groups, max_pending=max_pending) as listener:
+    async with bus.listen(
+        source.groups, max_pending=max_pending, accepts=source.accepts
+    ) as listener:
         with poller.watching(source.stream) as log_poller:
             listening_since = time.monotonic()
             listener.start_at(after_id if after_id is not None else await source.latest_id())
@@ -73,8 +76,6 @@ async def replay_then_live(
                 if message["id"] <= listener.floor:
                     continue
                 wake = bool(message.get(bus.WAKE_MESSAGE))
-                if not wake and not source.accepts(message):
-                    continue
                 # A read that started after anyone in this process received this event's
                 # message started after its commit, so it holds the event: it may be shared.
                 first_heard = runtime.first_heard.remember(

@@ -24,6 +24,14 @@ from realtime.draining import process_draining
 
 
 class GraphQLSubscriptionConsumer(ProtocolConsumer):
+    # No channel-layer channel of its own: Channels would otherwise give every socket a
+    # channel and keep a receive of it pending for the socket's life (two more tasks per
+    # socket, woken by the process's every message) although nothing is ever sent to it.
+    # Subscriptions listen through realtime's one channel per process
+    # (realtime/memberships.py). An alias that names no layer gives no channel
+    # (`channels.layers.get_channel_layer` answers None).
+    channel_layer_alias = "none: subscriptions listen through realtime"
+
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault(
             "connection_init_wait_timeout",

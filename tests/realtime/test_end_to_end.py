@@ -4,7 +4,6 @@ Redis: subscribe, change something over HTTP, receive the event."""
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import socket
 import subprocess
@@ -14,17 +13,12 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels_redis.core import RedisChannelLayer
-from django.conf import settings
 from gql import Client, gql
 from gql.transport.websockets import WebsocketsTransport
 
 from domain.accounts.models import User
 from domain.accounts.tokens import access_token_encode
 from domain.events.models import ProductEvent
-from realtime import bus
-from realtime.layer import group_size
 from tests.factories import make_product, make_user
 from tests.support.daphne import (
     daphne_env_on_test_services,
@@ -35,6 +29,7 @@ from tests.support.daphne import (
 )
 from tests.support.graphql import contract_document
 from tests.support.ids import global_id
+from tests.support.metrics import listening as listening_on
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -51,18 +46,13 @@ def _token(base_url: str, email: str) -> str:
     return access_token_encode(User.objects.get(email=email))
 
 
-def _listeners(redis_url: str, group: str) -> int:
-    """How many channels have joined `group` on the servers' channel layer."""
-    layer = RedisChannelLayer(hosts=[redis_url], prefix=os.environ["CHANNEL_LAYER_PREFIX"])
-    return async_to_sync(group_size)(group, layer=layer)
-
-
-async def _until_listening(redis_url: str, group: str, before: int) -> None:
-    """Until one more subscriber than `before` has joined `group`: after that, the server
-    reads its starting position before any later mutation reaches the database."""
+async def _until_listening(base_url: str, before: int) -> None:
+    """Until the server at `base_url` has one more subscription listening than `before`:
+    after that, it reads its starting position before any later mutation reaches the
+    database."""
     deadline = time.monotonic() + 20
-    while await asyncio.to_thread(_listeners, redis_url, group) <= before:
-        assert time.monotonic() < deadline, f"no subscriber joined {group}"
+    while await asyncio.to_thread(listening_on, base_url) <= before:
+        assert time.monotonic() < deadline, f"no subscription listens on {base_url}"
         await asyncio.sleep(0.02)
 
 
@@ -73,13 +63,13 @@ async def _first_events(
     trigger,
     *,
     subprotocol: str,
-    listening: tuple[str, str] | None = None,
+    listening: str | None = None,
 ) -> list[dict[str, Any]]:
     """The first `count` events of a subscription; `trigger` runs once the subscription
-    listens on the channel-layer group `listening` = (redis_url, group)."""
+    listens on the server whose base URL is `listening`."""
     transport = WebsocketsTransport(url=ws_url, subprotocols=[subprotocol])
     events: list[dict[str, Any]] = []
-    listeners_before = await asyncio.to_thread(_listeners, *listening) if listening else 0
+    listeners_before = await asyncio.to_thread(listening_on, listening) if listening else 0
     async with Client(transport=transport) as session:
 
         async def collect() -> None:
@@ -92,7 +82,7 @@ async def _first_events(
 
         task = asyncio.create_task(collect())
         if listening:
-            await _until_listening(*listening, listeners_before)
+            await _until_listening(listening, listeners_before)
         await asyncio.to_thread(trigger)
         await asyncio.wait_for(task, timeout=20)
     return events
@@ -122,7 +112,7 @@ def test_subscribe_then_mutate_over_http_delivers_the_event(catalog, subprotocol
                     base_url, STOCK_ADJUST, {"id": global_id("Product", catalog.pk), "d": 4}, token
                 ),
                 subprotocol=subprotocol,
-                listening=(settings.REDIS_URL, bus.product_group(catalog.pk)),
+                listening=base_url,
             )
         )
     assert events[0]["type"] == "STOCK_CHANGED"
@@ -143,7 +133,7 @@ def test_an_event_crosses_from_one_daphne_process_to_another(catalog):
                     second, STOCK_ADJUST, {"id": global_id("Product", catalog.pk), "d": -3}, token
                 ),
                 subprotocol=WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL,
-                listening=(settings.REDIS_URL, bus.product_group(catalog.pk)),
+                listening=first,
             )
         )
     assert [(e["type"], e["product"]["stock"]) for e in events] == [("STOCK_CHANGED", 7)]
@@ -199,7 +189,7 @@ def test_redis_down_during_a_mutation_then_the_relay_and_a_resume_deliver(catalo
                 1,
                 lambda: post_graphql(base_url, STOCK_ADJUST, {"id": product_id, "d": 1}, token),
                 subprotocol=WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL,
-                listening=(redis_url, bus.product_group(catalog.pk)),
+                listening=base_url,
             )
         )[0]
         # when Redis stops and a change is made

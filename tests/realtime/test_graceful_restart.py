@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import socket
 import threading
@@ -19,16 +18,11 @@ from typing import Any
 
 import pytest
 import websockets
-from asgiref.sync import async_to_sync
-from channels_redis.core import RedisChannelLayer
-from django.conf import settings
 from django.db import connection, connections, transaction
 
 from domain.accounts.tokens import access_token_encode
 from domain.catalog.models import Product
-from realtime import bus
 from realtime.graceful_shutdown import SHUTDOWN_STOP_SECONDS
-from realtime.layer import group_size
 from tests.factories import make_product, make_user
 from tests.support.daphne import (
     DaphneProcess,
@@ -38,6 +32,7 @@ from tests.support.daphne import (
 )
 from tests.support.graphql import contract_document
 from tests.support.ids import global_id
+from tests.support.metrics import listening
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -100,11 +95,6 @@ async def _resuming_subscriber(
         closes.append(await _subscription(url, subprotocol, variables, events))
 
 
-def _listeners(group: str) -> int:
-    layer = RedisChannelLayer(hosts=[settings.REDIS_URL], prefix=os.environ["CHANNEL_LAYER_PREFIX"])
-    return async_to_sync(group_size)(group, layer=layer)
-
-
 async def _until(condition, what: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while not await asyncio.to_thread(condition):
@@ -150,8 +140,7 @@ def test_a_rolling_restart_loses_no_event_and_repeats_none(staff_token):
                 time.sleep(0.05)
 
         async def scenario() -> tuple[int, float]:
-            group = bus.product_group(product.pk)
-            before = await asyncio.to_thread(_listeners, group)
+            before = await asyncio.to_thread(listening, a.base_url)
             subscribers = [
                 asyncio.create_task(
                     _resuming_subscriber(
@@ -165,7 +154,8 @@ def test_a_rolling_restart_loses_no_event_and_repeats_none(staff_token):
                 for subprotocol in PROTOCOLS
             ]
             await _until(
-                lambda: _listeners(group) == before + len(PROTOCOLS), "both subscribers listen"
+                lambda: listening(a.base_url) == before + len(PROTOCOLS),
+                "both subscribers listen on A",
             )
             writer = asyncio.create_task(asyncio.to_thread(write_continuously))
             await _until(

@@ -10,26 +10,19 @@ import time
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from graphql_api.websocket.sign_in_watch import SIGNED_OUT_REASON
-from realtime import bus
-from realtime.layer import group_size
 from tests.factories import make_user
 from tests.support.daphne import daphne_env_on_test_services, post_graphql, running_daphne
+from tests.support.metrics import listening
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "a-long-pass-phrase-9"
 PROTOCOLS = ("graphql-transport-ws", "graphql-ws")
-
-
-def _members(group: str) -> int:
-    """How many channels have joined `group` on the servers' channel layer."""
-    return async_to_sync(group_size)(group)  # this process's layer: the servers' Redis
 
 
 async def _signed_in_socket(ws_url: str, protocol: str, token: str) -> ClientConnection:
@@ -71,13 +64,12 @@ def _user_the_servers_can_sign_in() -> Any:
 
 async def _scenario(first: str, second: str, user: Any) -> list[tuple[int | None, str | None]]:
     token = await asyncio.to_thread(_token_create, second, user.email)
-    group = bus.user_auth_group(user.pk)
-    before = await asyncio.to_thread(_members, group)
+    before = await asyncio.to_thread(listening, first, "notifications")
     ws_url = first.replace("http://", "ws://") + "/graphql/"
     sockets = [await _signed_in_socket(ws_url, protocol, token) for protocol in PROTOCOLS]
     # both connections on the first process listen for the user's sign-in changes
     deadline = time.monotonic() + 20
-    while await asyncio.to_thread(_members, group) < before + len(sockets):
+    while await asyncio.to_thread(listening, first, "notifications") < before + len(sockets):
         assert time.monotonic() < deadline, "the connections never joined their user's group"
         await asyncio.sleep(0.02)
     changed = await asyncio.to_thread(

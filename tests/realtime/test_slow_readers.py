@@ -9,18 +9,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
 
 from domain.catalog.services.products import stock_adjust
 from domain.events.models import ProductEvent, ProductEventType
 from graphql_api.subscriptions.cursors import encode_cursor
-from realtime import bus
-from realtime.layer import group_size
 from tests.factories import make_product, make_staff
 from tests.support.closing_app import REASON as CLOSING_APP_REASON
 from tests.support.daphne import daphne_env_on_test_services, running_daphne
 from tests.support.ids import global_id
-from tests.support.metrics import TOKEN, moved, scrape_url
+from tests.support.metrics import listening, moved, scrape_url
 from tests.support.raw_websocket import RawWebSocket
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -44,14 +41,9 @@ TINY_RECEIVE_BUFFER = 4096  # the paused client's SO_RCVBUF, so its kernel buffe
 MAX_EVENTS = 600  # published at most, waiting for the paused reader to be closed
 
 
-def _listeners(group: str) -> int:
-    """How many channels have joined `group` on the servers' channel layer: a subscription
-    joins when it starts and leaves when it ends."""
-    return async_to_sync(group_size)(group)  # this process's layer: the servers' Redis
-
-
 def _until(condition: Callable[[], bool], what: str, deadline: float = 30.0) -> None:
-    """Poll `condition` (a look at Redis) until it holds; the deadline only ends a hang."""
+    """Poll `condition` (a look at the server's metrics) until it holds; the deadline only
+    ends a hang."""
     give_up = time.monotonic() + deadline
     while not condition():
         assert time.monotonic() < give_up, f"never: {what}"
@@ -131,11 +123,9 @@ def test_a_paused_reader_is_closed_with_1013_and_resumes_by_cursor_missing_nothi
     # given a paused reader and a reader that reads, on one product's events
     staff = make_staff()
     product = make_product(stock=0, description=DESCRIPTION)
-    group = bus.product_group(product.pk)
     env = daphne_env_on_test_services(
         WS_SLOW_CLIENT_CLOSE_TIMEOUT="120"
     )  # time enough to read the close
-    others = _listeners(group)  # channels left in the group by earlier runs' servers
     # (both start after a first event: from a cursor, a subscription's start is exact)
     stock_adjust(actor=staff, product_id=product.pk, delta=1)
     start, *_ = _cursors_in_log(product)
@@ -148,14 +138,14 @@ def test_a_paused_reader_is_closed_with_1013_and_resumes_by_cursor_missing_nothi
             receive_buffer=TINY_RECEIVE_BUFFER,
         )
         reading = Subscriber(base_url, protocol, global_id("Product", product.pk), after=start)
-        _until(lambda: _listeners(group) == others + 2, "both subscriptions listen")
+        _until(lambda: listening(base_url) == 2, "both subscriptions listen")
         # when events keep coming, the reading client taking each one, until the server
         # lets go of the paused one
         received_by_reader = []
         for _ in range(MAX_EVENTS):
             stock_adjust(actor=staff, product_id=product.pk, delta=1)
             received_by_reader.append(reading.cursor_of_next_event())
-            if _listeners(group) == others + 1:
+            if listening(base_url) == 1:
                 break
         else:
             pytest.fail(f"the paused reader was still subscribed after {MAX_EVENTS} events")
@@ -163,7 +153,7 @@ def test_a_paused_reader_is_closed_with_1013_and_resumes_by_cursor_missing_nothi
         stock_adjust(actor=staff, product_id=product.pk, delta=1)
         received_by_reader.append(reading.cursor_of_next_event())
         assert [start, *received_by_reader] == _cursors_in_log(product)
-        assert _listeners(group) == others + 1
+        assert listening(base_url) == 1
         # and the paused one, reading again, finds events in order, then a 1013 close
         before_close = [event["cursor"] for event in paused.all_events()]
         assert paused.socket.close_code == 1013
@@ -185,9 +175,7 @@ def test_a_reader_that_never_reads_again_is_dropped_after_the_close():
     # given a paused reader, with no time after the close to read it
     staff = make_staff()
     product = make_product(stock=0, description=DESCRIPTION)
-    group = bus.product_group(product.pk)
-    others = _listeners(group)
-    env = daphne_env_on_test_services(WS_SLOW_CLIENT_CLOSE_TIMEOUT="0", METRICS_TOKEN=TOKEN)
+    env = daphne_env_on_test_services(WS_SLOW_CLIENT_CLOSE_TIMEOUT="0")
     with running_daphne(env) as base_url:
         before = scrape_url(base_url)
         paused = Subscriber(
@@ -196,11 +184,11 @@ def test_a_reader_that_never_reads_again_is_dropped_after_the_close():
             global_id("Product", product.pk),
             receive_buffer=TINY_RECEIVE_BUFFER,
         )
-        _until(lambda: _listeners(group) == others + 1, "the subscription listens")
+        _until(lambda: listening(base_url) == 1, "the subscription listens")
         # when events keep coming until the server lets go of it
         for _ in range(MAX_EVENTS):
             stock_adjust(actor=staff, product_id=product.pk, delta=1)
-            if _listeners(group) == others:
+            if listening(base_url) == 0:
                 break
         else:
             pytest.fail(f"the paused reader was still subscribed after {MAX_EVENTS} events")

@@ -139,9 +139,12 @@ def run_node_against_daphne(script: Path, name: str) -> int:
 
 def daphne_env_on_test_services(**overrides: str) -> dict[str, str]:
     """The environment of a daphne on this test run's PostgreSQL database and Redis, with
-    DEBUG off and the tests' SECRET_KEY (so access tokens made in a test are valid there)."""
+    DEBUG off, the tests' SECRET_KEY (so access tokens made in a test are valid there) and
+    the tests' metrics token (tests/support/metrics.py reads what the server counts)."""
     from django.conf import settings
     from django.db import connection
+
+    from tests.support.metrics import TOKEN
 
     db = connection.settings_dict
     database_url = (
@@ -153,7 +156,7 @@ def daphne_env_on_test_services(**overrides: str) -> dict[str, str]:
         DATABASE_URL=database_url,
         ALLOWED_HOSTS="127.0.0.1,localhost",
         LOG_LEVEL="WARNING",
-        **{"REDIS_URL": settings.REDIS_URL, **overrides},
+        **{"REDIS_URL": settings.REDIS_URL, "METRICS_TOKEN": TOKEN, **overrides},
     )
 
 

@@ -69,3 +69,11 @@ def scrape_client(client: Any, token: str = TOKEN) -> Scrape:
     response = client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200, response
     return Scrape(response.content.decode())
+
+
+def listening(base_url: str, kind: str = "events") -> int:
+    """How many listeners of a running server have joined their channel-layer groups:
+    kind "events", its subscriptions (each joins before it reads its starting position);
+    "notifications", its sockets' sign-in watches. A process holds one membership per
+    group whatever its number of listeners, so Redis cannot tell this."""
+    return int(scrape_url(base_url).value("realtime_routed_members", kind=kind))
