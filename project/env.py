@@ -97,3 +97,19 @@ def env_origins(name: str, default: list[str], *, wildcard_subdomains: bool = Fa
             )
         origins.append(origin)
     return list(dict.fromkeys(origins))
+
+
+def env_positive_ints(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    """Comma-separated whole numbers above 0, exactly as many as `default` has."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        values = tuple(int(part) for part in raw.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != len(default) or min(values, default=0) <= 0:
+        raise SystemExit(
+            f"{name}={raw!r}: give {len(default)} whole numbers above 0, comma-separated."
+        )
+    return values

@@ -40,6 +40,37 @@ def test_freezing_can_be_turned_off(tmp_path):
     assert _frozen_objects_after_start_up(tmp_path, GC_FREEZE_AFTER_START_UP="0") == 0
 
 
+def _thresholds_after_start_up(tmp_path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "import gc, project.asgi; print(gc.get_threshold())"],
+        cwd=ROOT,
+        env=clean_env(DEBUG="1", VAR_DIR=str(tmp_path), **env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("setting", "thresholds"),
+    [(None, "(50000, 20, 100)"), ("700,10,10", "(700, 10, 10)"), ("", "(50000, 20, 100)")],
+)
+def test_the_built_application_sets_the_collectors_thresholds(tmp_path, setting, thresholds):
+    env = {} if setting is None else {"GC_THRESHOLDS": setting}
+    started = _thresholds_after_start_up(tmp_path, **env)
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.strip().splitlines()[-1] == thresholds
+
+
+@pytest.mark.parametrize("setting", ["700,10", "700,0,10", "a,b,c", "700,10,10,10"])
+def test_thresholds_that_are_not_three_counts_stop_the_start(tmp_path, setting):
+    started = _thresholds_after_start_up(tmp_path, GC_THRESHOLDS=setting)
+    assert started.returncode != 0
+    assert "GC_THRESHOLDS" in started.stderr
+    assert "give 3 whole numbers above 0" in started.stderr
+
+
 @pytest.mark.django_db(transaction=True)
 def test_answers_are_the_same_with_the_start_up_objects_frozen(settings):
     # given a catalog page, answered with nothing frozen
@@ -50,9 +81,10 @@ def test_answers_are_the_same_with_the_start_up_objects_frozen(settings):
         "{ edges { node { title } } } } } } }"
     }
     settings.RESPONSE_CACHE_TTL = 0
+    thresholds_before = gc.get_threshold()
     before = Client().post("/graphql/", query, content_type="application/json").content
     try:
-        # when what is alive is frozen and the collector runs
+        # when what is alive is frozen, the thresholds are set and the collector runs
         freeze_start_up_objects()
         gc.collect()
         uncached = Client().post("/graphql/", query, content_type="application/json").content
@@ -61,6 +93,7 @@ def test_answers_are_the_same_with_the_start_up_objects_frozen(settings):
         hit = Client().post("/graphql/", query, content_type="application/json")
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds_before)
     # then
     assert b"Bright" in before
     assert (miss["X-Cache"], hit["X-Cache"]) == ("miss", "hit")
