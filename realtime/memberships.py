@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol
 
 from channels.layers import get_channel_layer
@@ -137,6 +137,8 @@ class GroupRouter:
 
     def abandon(self) -> None:
         """Stop receiving and renewing at once (the memberships stay until they expire)."""
+        metrics.ROUTED_GROUPS.dec(len(self._joined))
+        self._joined.clear()
         for task in list(self._tasks):
             with contextlib.suppress(RuntimeError):  # its event loop has been closed
                 task.cancel()
@@ -161,11 +163,19 @@ class GroupRouter:
                 await stop(task)
             self._receiving = []
 
-    def _lock(self, group: str) -> asyncio.Lock:
-        return self._locks.setdefault(group, asyncio.Lock())
+    @contextlib.asynccontextmanager
+    async def _locked(self, group: str) -> AsyncIterator[None]:
+        """The group's lock, held. A lock is dropped (under itself) once its group has no
+        member left; whoever was waiting for it then takes the group's current one."""
+        while True:
+            lock = self._locks.setdefault(group, asyncio.Lock())
+            async with lock:
+                if self._locks.get(group) is lock:
+                    yield
+                    return
 
     async def _ensure_joined(self, group: str, channel: str) -> None:
-        async with self._lock(group):
+        async with self._locked(group):
             if group in self._joined:
                 return
             self._maybe_joined.add(group)
@@ -176,7 +186,7 @@ class GroupRouter:
 
     async def _leave_if_unused(self, groups: list[str], channel: str) -> None:
         for group in groups:
-            async with self._lock(group):
+            async with self._locked(group):
                 if group in self._members:
                     continue  # joined again meanwhile
                 if group in self._joined or group in self._maybe_joined:
@@ -218,10 +228,13 @@ class GroupRouter:
                 raise
             except Exception as error:
                 failures += 1
+                # A Redis that restarted has forgotten the groups: join them again as soon
+                # as it answers (however short the outage), and tell the members only if
+                # it lasts (their subscriptions close and resume by cursor elsewhere).
+                self._rejoin_now.set()
                 if failures == len(RECEIVE_RETRY_DELAYS) + 1:
                     for member in {m for each in self._members.values() for m in each}:
                         member.fail(error)
-                    self._rejoin_now.set()
                 delay = RECEIVE_RETRY_DELAYS[min(failures, len(RECEIVE_RETRY_DELAYS)) - 1]
                 await asyncio.sleep(delay)
                 continue
@@ -241,7 +254,7 @@ class GroupRouter:
     async def _rejoin_all(self) -> bool:
         assert self.channel is not None
         for group in list(self._joined):
-            async with self._lock(group):
+            async with self._locked(group):
                 if group not in self._joined:
                     continue
                 try:

@@ -251,3 +251,41 @@ async def test_sockets_and_their_subscriptions_share_the_process_channel(
     # then the process waits on the channel layer once (no socket has a channel of its own)
     # and is the group's one member
     assert (most_waiting, await group_size(group)) == (1, 1)
+
+
+async def test_a_receive_that_fails_once_joins_the_groups_again_and_ends_nothing(
+    layer, monkeypatch
+):
+    # given a listener, and a channel layer whose next receive fails once (a restarted
+    # Redis has forgotten the groups, and the first command on the old connection fails)
+    group = _group()
+    real_receive, real_group_add = layer.receive, layer.group_add
+    failures = 0
+    joins: list[str] = []
+
+    async def receive(channel: str) -> dict[str, Any]:
+        nonlocal failures
+        if failures:
+            failures -= 1
+            raise ConnectionError("Redis restarted")
+        return await real_receive(channel)
+
+    async def group_add(group_name: str, channel: str) -> None:
+        joins.append(group_name)
+        await real_group_add(group_name, channel)
+
+    monkeypatch.setattr(layer, "receive", receive)
+    monkeypatch.setattr(layer, "group_add", group_add)
+    async with bus.listen([group]) as listener:
+        # when the receive after the next message fails once
+        failures = 1
+        await bus.apublish([group], _event(4))
+        assert (await _within(listener.next(), "the event before"))[0]["id"] == 4
+        # then the group is joined again at once, not at the next periodic renewal
+        deadline = asyncio.get_running_loop().time() + 10
+        while joins.count(group) < 2:
+            assert asyncio.get_running_loop().time() < deadline, "the group was not joined again"
+            await asyncio.sleep(0.01)
+        # and the listener goes on hearing the group
+        await bus.apublish([group], _event(5))
+        assert (await _within(listener.next(), "the event"))[0]["id"] == 5

@@ -20,6 +20,7 @@ Uses pytest-timeout's public hooks (`pytest_timeout_set_timer`/`cancel_timer`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 import threading
@@ -44,9 +45,12 @@ def _test_task(main_thread_frame: types.FrameType | None) -> asyncio.Task | None
     return None
 
 
-def _tasks_stacks_then_cancel(task: asyncio.Task, nodeid: str, report: list[str]) -> None:
+def _tasks_stacks_then_cancel(
+    task: asyncio.Task, nodeid: str, report: list[str], recorded: threading.Event
+) -> None:
     """Runs inside the test's loop: records every task's stack, then cancels the test."""
     report.extend(_await_chain(each) for each in asyncio.all_tasks(task.get_loop()))
+    recorded.set()
     task.cancel(msg=f"timed out: {nodeid}")
 
 
@@ -90,9 +94,14 @@ class _HangTimer:
         task = _test_task(main_frame)
         if task is not None:
             report: list[str] = []
-            task.get_loop().call_soon_threadsafe(_tasks_stacks_then_cancel, task, nodeid, report)
+            recorded = threading.Event()
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                task.get_loop().call_soon_threadsafe(
+                    _tasks_stacks_then_cancel, task, nodeid, report, recorded
+                )
+            if recorded.wait(CANCEL_GRACE_SECONDS):
+                self._write(f"asyncio tasks of {nodeid} (cancelled now)", "".join(report))
             if self.ended.wait(CANCEL_GRACE_SECONDS):
-                self._write(f"asyncio tasks of {nodeid} (it was cancelled)", "".join(report))
                 return
         self._end_process(nodeid)
 
