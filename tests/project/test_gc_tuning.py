@@ -14,12 +14,11 @@ from project.gc_tuning import freeze_start_up_objects
 from tests.factories import make_product, make_review
 from tests.support.daphne import ROOT, clean_env
 
-FROZEN_AFTER_IMPORT = "import gc, project.asgi; print(gc.get_freeze_count())"
 
-
-def _frozen_objects_after_start_up(tmp_path, **env: str) -> int:
-    result = subprocess.run(
-        [sys.executable, "-c", FROZEN_AFTER_IMPORT],
+def _start_up_then(tmp_path, code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`code` run in a new interpreter after `import project.asgi` (the built application)."""
+    return subprocess.run(
+        [sys.executable, "-c", f"import gc, project.asgi; {code}"],
         cwd=ROOT,
         env=clean_env(DEBUG="1", VAR_DIR=str(tmp_path), **env),
         capture_output=True,
@@ -27,6 +26,10 @@ def _frozen_objects_after_start_up(tmp_path, **env: str) -> int:
         timeout=120,
         check=False,
     )
+
+
+def _frozen_objects_after_start_up(tmp_path, **env: str) -> int:
+    result = _start_up_then(tmp_path, "print(gc.get_freeze_count())", **env)
     assert result.returncode == 0, result.stderr
     return int(result.stdout.strip().splitlines()[-1])
 
@@ -41,15 +44,7 @@ def test_freezing_can_be_turned_off(tmp_path):
 
 
 def _thresholds_after_start_up(tmp_path, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", "import gc, project.asgi; print(gc.get_threshold())"],
-        cwd=ROOT,
-        env=clean_env(DEBUG="1", VAR_DIR=str(tmp_path), **env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return _start_up_then(tmp_path, "print(gc.get_threshold())", **env)
 
 
 @pytest.mark.parametrize(

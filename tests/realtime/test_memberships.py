@@ -64,6 +64,19 @@ class _CountedReceives:
         monkeypatch.setattr(layer, "receive", receive)
 
 
+def _counted_joins(layer: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The groups the layer is asked to add a channel to, in order, from now on."""
+    joins: list[str] = []
+    real_group_add = layer.group_add
+
+    async def group_add(group_name: str, channel: str) -> None:
+        joins.append(group_name)
+        await real_group_add(group_name, channel)
+
+    monkeypatch.setattr(layer, "group_add", group_add)
+    return joins
+
+
 @contextlib.asynccontextmanager
 async def _listeners(group: str, count: int, **options: Any) -> AsyncIterator[list[bus.Listener]]:
     async with contextlib.AsyncExitStack() as stack:
@@ -192,9 +205,9 @@ async def test_a_receive_that_keeps_failing_ends_the_listeners_and_the_groups_ar
     # given a channel layer whose receives fail
     group = _group()
     monkeypatch.setattr(memberships, "RECEIVE_RETRY_DELAYS", (0.01, 0.01, 0.01))
-    real_receive, real_group_add = layer.receive, layer.group_add
+    real_receive = layer.receive
     failing = True
-    joins: list[str] = []
+    joins = _counted_joins(layer, monkeypatch)
 
     async def receive(channel: str) -> dict[str, Any]:
         if failing:
@@ -202,12 +215,7 @@ async def test_a_receive_that_keeps_failing_ends_the_listeners_and_the_groups_ar
             raise ConnectionError("Redis went away")
         return await real_receive(channel)
 
-    async def group_add(group_name: str, channel: str) -> None:
-        joins.append(group_name)
-        await real_group_add(group_name, channel)
-
     monkeypatch.setattr(layer, "receive", receive)
-    monkeypatch.setattr(layer, "group_add", group_add)
     async with bus.listen([group]) as first, bus.listen([group]) as second:
         # when the receiving keeps failing, then each listener reports the transport lost
         # (its subscription closes with 1012 and resumes by cursor)
@@ -259,9 +267,9 @@ async def test_a_receive_that_fails_once_joins_the_groups_again_and_ends_nothing
     # given a listener, and a channel layer whose next receive fails once (a restarted
     # Redis has forgotten the groups, and the first command on the old connection fails)
     group = _group()
-    real_receive, real_group_add = layer.receive, layer.group_add
+    real_receive = layer.receive
     failures = 0
-    joins: list[str] = []
+    joins = _counted_joins(layer, monkeypatch)
 
     async def receive(channel: str) -> dict[str, Any]:
         nonlocal failures
@@ -270,12 +278,7 @@ async def test_a_receive_that_fails_once_joins_the_groups_again_and_ends_nothing
             raise ConnectionError("Redis restarted")
         return await real_receive(channel)
 
-    async def group_add(group_name: str, channel: str) -> None:
-        joins.append(group_name)
-        await real_group_add(group_name, channel)
-
     monkeypatch.setattr(layer, "receive", receive)
-    monkeypatch.setattr(layer, "group_add", group_add)
     async with bus.listen([group]) as listener:
         # when the receive after the next message fails once
         failures = 1
