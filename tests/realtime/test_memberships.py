@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -292,3 +293,50 @@ async def test_a_receive_that_fails_once_joins_the_groups_again_and_ends_nothing
         # and the listener goes on hearing the group
         await bus.apublish([group], _event(5))
         assert (await _within(listener.next(), "the event"))[0]["id"] == 5
+
+
+@pytest.mark.parametrize("seed", range(4))
+async def test_routed_deliveries_are_those_of_a_channel_per_listener(layer, seed):
+    """The routed path against the plain one it replaced: with a channel per listener,
+    joined to each of its groups, a listener got one copy of an event per group of its
+    own that the event was published to, in publishing order, if its filter accepted it.
+    Random listeners (groups, filters) and random publishes must give exactly that."""
+    rng = random.Random(seed)
+    groups = [_group() for _ in range(4)]
+    types = ["STOCK_CHANGED", "PRICE_CHANGED", "UPDATED"]
+    plans = []
+    for _ in range(12):
+        own = rng.sample(groups, rng.randint(1, 3))
+        wanted = set(rng.sample(types, rng.randint(1, 3))) if rng.random() < 0.6 else None
+        plans.append((own, wanted))
+    publishes = [
+        (rng.sample(groups, rng.randint(1, 3)), _event(n, type=rng.choice(types)))
+        for n in range(1, 41)
+    ]
+    expected = [
+        [
+            event["id"]
+            for targets, event in publishes
+            for group in targets
+            if group in own and (wanted is None or event["type"] in wanted)
+        ]
+        for own, wanted in plans
+    ]
+    async with contextlib.AsyncExitStack() as stack:
+        listeners = [
+            await stack.enter_async_context(
+                bus.listen(
+                    own,
+                    max_pending=1000,
+                    accepts=None if wanted is None else lambda e, w=wanted: e["type"] in w,
+                )
+            )
+            for own, wanted in plans
+        ]
+        for targets, event in publishes:
+            await bus.apublish(targets, event)
+        for listener, ids in zip(listeners, expected, strict=True):
+            got = [(await _within(listener.next(), "a delivery"))[0]["id"] for _ in ids]
+            assert got == ids
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(listener.next(), 0.05)  # and nothing more
