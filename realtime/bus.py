@@ -7,10 +7,11 @@ poller that wakes this process's listeners with `wake_locally`, realtime/poller.
 the layer.
 
 The publishing side (`publish`, `notify`, the group names, `Stream`) is all the domain may
-use of realtime (an import-linter contract). This process's listeners are registered in
-realtime's one registry (`registry.runtime.listeners`); they receive through the process's
-one channel, which joins each group once (realtime/memberships.py): every message names
-the group it was sent to, so that the process can route it.
+use of realtime (an import-linter contract). This process's listeners are the members of
+its routers (realtime/memberships.py, held in `registry.runtime.routers`, listed by
+`runtime.listeners_of`): they receive through the process's one channel, which joins each
+group once; every message names the group it was sent to, so that the process can route
+it.
 """
 
 from __future__ import annotations
@@ -240,22 +241,12 @@ async def listen(
     With `accepts`, events it refuses are dropped on arrival (the listener is not woken)."""
     groups = list(dict.fromkeys(groups))
     listener = Listener(max_pending, accepts=accepts)
-    for group in groups:
-        runtime.listeners.setdefault(group, set()).add(listener)
     routes = router()
+    await routes.join(groups, listener)
     try:
-        await routes.join(groups, listener)
-        try:
-            yield listener
-        finally:
-            await routes.leave(groups, listener)
+        yield listener
     finally:
-        for group in groups:
-            members = runtime.listeners.get(group)
-            if members is not None:
-                members.discard(listener)
-                if not members:
-                    del runtime.listeners[group]
+        await routes.leave(groups, listener)
 
 
 class Notifications:

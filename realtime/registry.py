@@ -59,20 +59,18 @@ class FirstHeard:
 class Runtime:
     """Process-wide realtime state (see the module for its lifetime):
 
-    - `listeners`: this process's bus listeners by group, for `bus.wake_locally`;
     - `pollers`: the running `LogPoller` of each stream, per event loop;
     - `log_reads`: "the log after N" read once for the subscribers at N (single flight);
     - `first_heard`: when this process first heard of each recent event;
     - `shared(name)`: named single-flight reads of the layers above (e.g. one execution
       of an event per document and viewer), so their state lives here too;
-    - `routers`: the channel and group memberships of each event loop, shared by its
-      listeners (realtime/memberships.py);
+    - `routers`: the channel and group memberships of each event loop, and its
+      listeners by group (realtime/memberships.py);
     - `log_reader`: what the poller reads the event log with (configuration).
     """
 
     def __init__(self) -> None:
         self.log_reader: LogReader | None = None
-        self.listeners: dict[str, set[Listener]] = {}
         self.pollers: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, dict[Stream, LogPoller]
         ] = weakref.WeakKeyDictionary()
@@ -98,12 +96,18 @@ class Runtime:
         return reads
 
     def listeners_of(self, group: str) -> frozenset[Listener]:
-        """This process's listeners of `group`, as they are now."""
-        return frozenset(self.listeners.get(group, ()))
+        """This process's bus listeners of `group` (its routers' event members, from the
+        start of their join to the start of their leaving), as they are now; for
+        `bus.wake_locally`."""
+        return frozenset(
+            member
+            for routes in self.routers.values()
+            for member in routes.members_of(group)
+            if member.kind == "events"
+        )
 
     def reset(self) -> None:
         """Forget all state (not the configuration): between tests."""
-        self.listeners.clear()
         self.pollers.clear()
         for each in self.routers.values():
             each.abandon()

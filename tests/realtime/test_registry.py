@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from realtime.memberships import GroupRouter
 from realtime.registry import FirstHeard, Runtime
 
 
@@ -21,7 +24,7 @@ async def test_a_reset_forgets_the_state_but_not_the_configuration():
     state.log_reader = reader
     reads = state.shared("a")
     log_reads = state.log_reads
-    state.listeners["group"] = set()
+    state.routers[asyncio.get_running_loop()] = GroupRouter(layer=None)
     state.first_heard.remember("product", 1, 10.0)
     # when it is reset
     state.reset()
@@ -29,7 +32,7 @@ async def test_a_reset_forgets_the_state_but_not_the_configuration():
     assert state.log_reader is reader
     assert state.shared("a") is not reads
     assert state.log_reads is not log_reads
-    assert state.listeners == {}
+    assert dict(state.routers) == {}
     assert state.first_heard.remember("product", 1, 20.0) == 20.0
 
 
