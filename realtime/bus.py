@@ -239,14 +239,8 @@ async def listen(
     """Join `groups` for the duration of the block. Joining happens before the block runs,
     so a caller can replay history inside it without missing what is published meanwhile.
     With `accepts`, events it refuses are dropped on arrival (the listener is not woken)."""
-    groups = list(dict.fromkeys(groups))
-    listener = Listener(max_pending, accepts=accepts)
-    routes = router()
-    await routes.join(groups, listener)
-    try:
+    async with router().membership(groups, Listener(max_pending, accepts=accepts)) as listener:
         yield listener
-    finally:
-        await routes.leave(groups, listener)
 
 
 class Notifications:
@@ -280,11 +274,5 @@ async def notifications(groups: Iterable[str]) -> AsyncIterator[Notifications]:
     """Join `groups` for the duration of the block (before it runs, so a caller can look
     at the state once inside it without missing a notification sent meanwhile). A layer
     that stops answering ends nothing: the owner's own periodic look covers for it."""
-    groups = list(dict.fromkeys(groups))
-    received = Notifications()
-    routes = router()
-    await routes.join(groups, received)
-    try:
+    async with router().membership(groups, Notifications()) as received:
         yield received
-    finally:
-        await routes.leave(groups, received)

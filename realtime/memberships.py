@@ -23,8 +23,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, Protocol
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any, Protocol, TypeVar
 
 from channels.layers import get_channel_layer
 
@@ -49,6 +49,9 @@ class Member(Protocol):
 
     def fail(self, error: BaseException) -> None:
         """Receiving has failed repeatedly; messages may have been lost."""
+
+
+M = TypeVar("M", bound=Member)
 
 
 async def retrying(call: Callable[[], Awaitable[Any]], delays: tuple[float, ...]) -> Any:
@@ -99,6 +102,17 @@ class GroupRouter:
     def joined_groups(self) -> frozenset[str]:
         """The groups this process's channel is a confirmed member of."""
         return frozenset(self._joined)
+
+    @contextlib.asynccontextmanager
+    async def membership(self, groups: Iterable[str], member: M) -> AsyncIterator[M]:
+        """`member` in `groups` (duplicates ignored) for the duration of the block, joined
+        before it runs."""
+        groups = list(dict.fromkeys(groups))
+        await self.join(groups, member)
+        try:
+            yield member
+        finally:
+            await self.leave(groups, member)
 
     async def join(self, groups: list[str], member: Member) -> None:
         """Add `member` to `groups`; returns once this process's channel is a member of
