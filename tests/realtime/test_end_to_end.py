@@ -27,7 +27,7 @@ from tests.support.daphne import (
     post_graphql,
     running_daphne,
 )
-from tests.support.graphql import contract_document
+from tests.support.graphql import STOCK_ADJUST, contract_document
 from tests.support.ids import global_id
 from tests.support.metrics import listening as listening_on
 
@@ -36,10 +36,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(tra
 REALTIME = contract_document("realtime")
 SUBSCRIBE = gql(REALTIME)
 PASSWORD = "a-long-pass-phrase-9"
-STOCK_ADJUST = (
-    "mutation ($id: ID!, $d: Int!) { stockAdjust(productId: $id, delta: $d) "
-    "{ product { stock } errors { code } } }"
-)
 
 
 def _token(base_url: str, email: str) -> str:

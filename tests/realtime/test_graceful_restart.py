@@ -12,7 +12,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -30,17 +30,13 @@ from tests.support.daphne import (
     daphne_process,
     post_graphql,
 )
-from tests.support.graphql import contract_document
+from tests.support.graphql import STOCK_ADJUST, contract_document
 from tests.support.ids import global_id
 from tests.support.metrics import listening
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 REALTIME = contract_document("realtime")
-STOCK_ADJUST = (
-    "mutation ($id: ID!, $d: Int!) { stockAdjust(productId: $id, delta: $d) "
-    "{ product { stock } errors { code } } }"
-)
 # Each protocol's names for "start an operation" and "an operation's result".
 PROTOCOLS = {"graphql-transport-ws": ("subscribe", "next"), "graphql-ws": ("start", "data")}
 UPDATES = 40
@@ -237,6 +233,23 @@ def _until_sync(condition, what: str, timeout: float = 30) -> None:
         time.sleep(0.05)
 
 
+def _stock_change_in_flight(
+    pool: ThreadPoolExecutor, daphne: DaphneProcess, product: Product, token: str
+) -> Future[dict[str, Any]]:
+    """A stock change of `product` (+2) posted to `daphne` from `pool`, once it waits for
+    the row lock (`_row_locked`): a request in flight."""
+    in_flight = pool.submit(
+        post_graphql,
+        daphne.base_url,
+        STOCK_ADJUST,
+        {"id": global_id("Product", product.pk), "d": 2},
+        token,
+        timeout=60,
+    )
+    _until_sync(lambda: _waiting_for_a_lock() == 1, "the change waits for the lock")
+    return in_flight
+
+
 def test_a_draining_process_refuses_new_connections_and_answers_requests_in_flight(
     staff_token,
 ):
@@ -245,15 +258,7 @@ def test_a_draining_process_refuses_new_connections_and_answers_requests_in_flig
     env = daphne_env_on_test_services(SHUTDOWN_GRACE_SECONDS=str(GRACE))
     with daphne_process(env) as a, ThreadPoolExecutor(1) as pool:
         with _row_locked(product) as release:
-            in_flight = pool.submit(
-                post_graphql,
-                a.base_url,
-                STOCK_ADJUST,
-                {"id": global_id("Product", product.pk), "d": 2},
-                staff_token,
-                timeout=60,
-            )
-            _until_sync(lambda: _waiting_for_a_lock() == 1, "the change waits for the lock")
+            in_flight = _stock_change_in_flight(pool, a, product, staff_token)
             # when it is told to stop
             signalled_at = time.monotonic()
             a.process.send_signal(signal.SIGTERM)
@@ -279,15 +284,7 @@ def test_a_request_still_running_at_the_end_of_the_grace_period_does_not_keep_it
     product = make_product(stock=10)
     env = daphne_env_on_test_services(SHUTDOWN_GRACE_SECONDS=str(grace))
     with daphne_process(env) as a, ThreadPoolExecutor(1) as pool, _row_locked(product):
-        in_flight = pool.submit(
-            post_graphql,
-            a.base_url,
-            STOCK_ADJUST,
-            {"id": global_id("Product", product.pk), "d": 2},
-            staff_token,
-            timeout=60,
-        )
-        _until_sync(lambda: _waiting_for_a_lock() == 1, "the change waits for the lock")
+        in_flight = _stock_change_in_flight(pool, a, product, staff_token)
         # when it is told to stop
         signalled_at = time.monotonic()
         a.process.send_signal(signal.SIGTERM)

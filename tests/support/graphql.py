@@ -8,6 +8,11 @@ from typing import Any
 from django.test import Client
 
 CONTRACT = Path(__file__).resolve().parents[2] / "contract" / "operations"
+# A stock change as a staff client sends it, for tests that drive a running server.
+STOCK_ADJUST = (
+    "mutation ($id: ID!, $d: Int!) { stockAdjust(productId: $id, delta: $d) "
+    "{ product { stock } errors { code } } }"
+)
 
 
 def contract_document(name: str) -> str:

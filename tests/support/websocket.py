@@ -120,10 +120,23 @@ async def open_ws(ws_application):
             await asyncio.wait_for(socket.close(), timeout=2)
 
 
-async def overflow_a_stuck_subscriber(product: Any, behind: asyncio.Event) -> None:
+async def overflow_a_stuck_subscriber(product: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Hold the thread for database work (where a subscriber reads the log, so it is stuck
     on its first event) while more events of `product` are published than a subscriber may
-    have waiting, until `behind` is set; then let the thread go."""
+    have waiting, until its listener has taken more than that off the layer (it is behind);
+    then let the thread go."""
+    heard = 0
+    behind = asyncio.Event()
+    offer = bus.Listener.offer
+
+    def counting_offer(listener: bus.Listener, event: dict) -> None:
+        nonlocal heard
+        heard += 1
+        offer(listener, event)
+        if heard > settings.WS_MAX_PENDING_EVENTS + 1:
+            behind.set()
+
+    monkeypatch.setattr(bus.Listener, "offer", counting_offer)
     gate, busy = threading.Event(), threading.Event()
 
     def hold_database_thread() -> None:
