@@ -26,6 +26,10 @@ figure.
 `--signed-in F`: that share of the subscribers signs in, each as a customer of its own
 (the others are anonymous), as on a storefront where some visitors are signed in.
 `--ports`: the two daphne processes' ports (to run beside another benchmark).
+`--peer`: after this API's runs, the same latency and sustained-rate runs with the
+subscribers on PostGraphile v5 (two processes on `--peer-ports`, bench/postgraphile/ with
+SUBSCRIPTIONS=1: LISTEN/NOTIFY from a trigger on the product event log, installed for
+that phase only), the same commits made through this API.
 
 Needs PostgreSQL seeded by bench/catalog_read.py (DATABASE_URL, default
 postgresql://postgres@127.0.0.1:5432/shop_bench), Redis (REDIS_URL, default
@@ -53,12 +57,21 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench import peers  # noqa: E402
 from bench.fanout_fleet import CpuMeter, Fleet, ensure_client, listening_pid, rss_kib  # noqa: E402
 from bench.harness import daphne_env, ensure_database, server  # noqa: E402
 
 DOCUMENT = (ROOT / "contract" / "operations" / "realtime.graphql").read_text()
 OPERATION = "OnProductEvents"
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/shop_bench"
+PEER_PORTS = (8311, 8312)
+# The peer's subscription (bench/postgraphile/subscriptions.mjs), answering what the
+# contract's OnProductEvents does for one product and `types: [PRICE_CHANGED]`.
+PEER_DOCUMENT = (
+    "subscription PeerProductEvents($id: Int!) { productEvents(productId: $id, "
+    'type: "PRICE_CHANGED") { cursor type occurredAt productId '
+    "product { id name price stock } } }"
+)
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/3"
 PORTS = (8301, 8302)
 PRICES = itertools.count(1000)  # every change a new price: each makes a PRICE_CHANGED event
@@ -353,14 +366,47 @@ async def mixed(
     }
 
 
+async def peer_postgraphile(args: argparse.Namespace, graphql_url: str) -> dict[str, Any]:
+    """The latency and sustained-rate runs again, the same commits made through this API,
+    with the subscribers on PostGraphile (two Node processes; LISTEN/NOTIFY, each
+    subscriber's plan run for each event) and only its NOTIFY trigger installed."""
+    fleet = await Fleet.start()
+    try:
+        with peers.postgraphile_notifications(args.database_url):
+            urls = [f"ws://127.0.0.1:{port}/graphql/" for port in args.peer_ports]
+            per_process = args.subscribers // len(urls)
+            for url in urls:
+                await fleet.open(
+                    url, PEER_DOCUMENT, "PeerProductEvents", {"id": args.product_pk}, per_process
+                )
+            await asyncio.sleep(2)
+            expected = per_process * len(urls)
+            pids = {f"postgraphile :{port}": listening_pid(port) for port in args.peer_ports}
+            meter = CpuMeter(pids, fleet)
+            await meter.start()
+            latency = await measure_latency(
+                fleet, graphql_url, args.token, gid(args.product_pk), args.updates, expected
+            )
+            latency["cpu"] = await meter.shares()
+            return {
+                "latency": latency,
+                "sustained_events_per_s": await sustained_rate(fleet, args.product_pk, expected),
+            }
+    finally:
+        await fleet.close()
+
+
 async def run(args: argparse.Namespace, urls: list[str], graphql_url: str) -> dict[str, Any]:
     fleet = await Fleet.start()
     try:
         if args.mixed:
             return await mixed(args, fleet, urls, args.products)
-        return await single_product(args, fleet, urls, graphql_url, args.token)
+        figures = await single_product(args, fleet, urls, graphql_url, args.token)
     finally:
         await fleet.close()
+    if args.peer:
+        figures["postgraphile"] = await peer_postgraphile(args, graphql_url)
+    return figures
 
 
 def main() -> None:
@@ -372,10 +418,13 @@ def main() -> None:
     parser.add_argument("--mixed-rate", type=float, default=10.0)
     parser.add_argument("--signed-in", type=float, default=0.0)
     parser.add_argument("--ports", default=",".join(map(str, PORTS)))
+    parser.add_argument("--peer", action="store_true")
+    parser.add_argument("--peer-ports", default=",".join(map(str, PEER_PORTS)))
     args = parser.parse_args()
     args.ports = [int(port) for port in args.ports.split(",")]
+    args.peer_ports = [int(port) for port in args.peer_ports.split(",")]
     ensure_client()
-    database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+    database_url = args.database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
     redis_url = args.redis_url = os.environ.get("REDIS_URL", DEFAULT_REDIS_URL)
     os.environ.update(
         {
@@ -412,6 +461,12 @@ def main() -> None:
             )
             for port in args.ports
         ]
+        if args.peer and not args.mixed:
+            peers.ensure_postgraphile(database_url)
+            for port in args.peer_ports:
+                stack.enter_context(
+                    peers.postgraphile_server(database_url, port, subscriptions=True)
+                )
         args.token = post(
             graphql_urls[0],
             'mutation { tokenCreate(email: "staff@example.com", '

@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bench.harness import ROOT, server, sh
@@ -62,14 +64,35 @@ def graphene_server(database_url: str, port: int):
     return server(command, env, port)
 
 
-def postgraphile_server(database_url: str, port: int):
+def postgraphile_server(database_url: str, port: int, *, subscriptions: bool = False):
+    """The peer on `port`; with `subscriptions`, also its `productEvents` subscription over
+    WebSocket (bench/postgraphile/subscriptions.mjs)."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "PORT": str(port),
         "NODE_ENV": "production",
+        "SUBSCRIPTIONS": "1" if subscriptions else "0",
     }
     return server(["node", "server.mjs"], env, port, cwd=POSTGRAPHILE)
+
+
+@contextmanager
+def postgraphile_notifications(database_url: str) -> Iterator[None]:
+    """The peer's NOTIFY trigger on the product event log for the duration of the block
+    (bench/postgraphile/subscriptions.sql): dropped after, so that no other benchmark's
+    commits pay for it."""
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute((POSTGRAPHILE / "subscriptions.sql").read_text())
+    try:
+        yield
+    finally:
+        with psycopg.connect(database_url, autocommit=True) as connection:
+            connection.execute(
+                "DROP TRIGGER IF EXISTS bench_pgl_notify ON public.events_productevent"
+            )
 
 
 def floor_server(database_url: str, port: int):

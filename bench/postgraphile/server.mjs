@@ -5,12 +5,17 @@
 //     DATABASE_URL=postgresql://... PORT=8105 NODE_ENV=production node server.mjs
 //
 // GET /healthz answers 200 once the schema is built (the benchmark waits for it).
+// SUBSCRIPTIONS=1 (bench/fanout.py --peer postgraphile): also the `productEvents`
+// subscription of subscriptions.mjs over WebSocket (graphql-transport-ws) at /graphql/.
 import "./node20-shim.mjs";
 import { createServer } from "node:http";
 import { postgraphile } from "postgraphile";
 import { PostGraphileAmberPreset } from "postgraphile/presets/amber";
 import { makePgService } from "postgraphile/adaptors/pg";
 import { grafserv } from "postgraphile/grafserv/node";
+import { ProductEventsPlugin } from "./subscriptions.mjs";
+
+const subscriptions = process.env.SUBSCRIPTIONS === "1";
 
 const preset = {
   extends: [PostGraphileAmberPreset],
@@ -21,7 +26,13 @@ const preset = {
       poolConfig: { max: Number(process.env.PG_POOL_SIZE ?? 10) },
     }),
   ],
-  grafserv: { graphiql: false, watch: false, graphqlPath: "/graphql/" },
+  plugins: subscriptions ? [ProductEventsPlugin] : [],
+  grafserv: {
+    graphiql: false,
+    watch: false,
+    graphqlPath: "/graphql/",
+    websockets: subscriptions,
+  },
   grafast: { explain: false },
   schema: { exportSchemaSDLPath: process.env.SCHEMA_SDL_PATH },
 };
@@ -38,6 +49,10 @@ const server = createServer((request, response) => {
     handler(request, response);
   }
 });
+if (subscriptions) {
+  const upgrade = await serv.getUpgradeHandler();
+  server.on("upgrade", upgrade);
+}
 server.listen(Number(process.env.PORT ?? 8105), "127.0.0.1");
 for (const signal of ["SIGTERM", "SIGINT"]) {
   process.on(signal, () => {
