@@ -82,7 +82,11 @@ def _fetch(statement: str, params: list[Any]) -> str | None:
 
 
 def _answer(context: Any, schema: Any) -> CompiledData | None:
-    """The planned answer, or None when the standard executor must answer."""
+    """The planned answer, or None when the standard executor must answer. In the
+    database thread: that thread's connection says which database it is (the statements
+    are PostgreSQL's SQL)."""
+    if connection.vendor != "postgresql":
+        return None
     document = context.graphql_document
     operation = get_operation_ast(document, context.operation_name)
     if operation is None:
@@ -112,9 +116,11 @@ def _answer(context: Any, schema: Any) -> CompiledData | None:
 class CompiledPlans(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
+        # No look at `connection` here: in the event loop, Django makes a connection
+        # object per async context, so that each subscription (and each request) would
+        # build one only to read its vendor (about 2 KB each, held while it lives).
         if (
             settings.GRAPHQL_COMPILED_PLANS
-            and connection.vendor == "postgresql"  # the statements are PostgreSQL's SQL
             and context.result is None
             and context.graphql_document is not None
             and not context.pre_execution_errors
