@@ -11,7 +11,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,19 +121,36 @@ def _wait_until_healthy(
     raise RuntimeError(f"daphne did not answer at {base_url} within {timeout}s")
 
 
-def run_node_against_daphne(script: Path, name: str) -> int:
+def run_node_against_daphne(
+    script: Path,
+    name: str,
+    *,
+    settings: dict[str, str] | None = None,
+    prepare: Callable[[dict[str, str], Path], int] | None = None,
+    extra_args: tuple[str, ...] = (),
+) -> int:
     """Run the Node.js `script` with the URL of a fresh daphne (its own SQLite database,
-    DEBUG off) as its argument; its exit status, or 1 when the database cannot be set up.
-    What CI runs the graphql-http audits and the persisted-query client with."""
+    DEBUG off, plus `settings`) and `extra_args` as its arguments; its exit status, or 1
+    when the database cannot be set up. `prepare(env, var_dir)` runs after the migration
+    and before daphne starts (a non-zero status stops there). What CI runs the graphql-http
+    audits and the persisted-query clients with."""
     with tempfile.TemporaryDirectory(prefix=f"{name}-") as var_dir:
-        env = clean_env(DEBUG="0", SECRET_KEY=name, VAR_DIR=var_dir, ALLOWED_HOSTS="127.0.0.1")
+        env = clean_env(
+            DEBUG="0",
+            SECRET_KEY=name,
+            VAR_DIR=var_dir,
+            ALLOWED_HOSTS="127.0.0.1",
+            **(settings or {}),
+        )
         migrated = manage("migrate", "--noinput", env=env)
         if migrated.returncode != 0:
             print(migrated.stdout, migrated.stderr, file=sys.stderr)
             return 1
+        if prepare is not None and (status := prepare(env, Path(var_dir))) != 0:
+            return status
         with running_daphne(env) as base_url:
             return subprocess.run(
-                ["node", str(script), f"{base_url}/graphql/"], check=False
+                ["node", str(script), f"{base_url}/graphql/", *extra_args], check=False
             ).returncode
 
 
