@@ -8,12 +8,12 @@ from django.db.models import Q, QuerySet
 
 from domain.accounts.models import User
 from domain.catalog.selectors import review_list_visible_to
-from domain.common.permissions import is_signed_in, is_staff
+from domain.common.permissions import StaffScope, is_signed_in, is_staff
 
 
 def user_private_fields_visible(*, viewer: Any, subject: Any) -> bool:
     """A user's email, staff flag, favourites and orders are seen by that user and by staff."""
-    if is_staff(viewer):
+    if is_staff(viewer, StaffScope.ORDERS_READ):
         return True
     return is_signed_in(viewer) and viewer.pk == subject.pk
 
@@ -24,7 +24,7 @@ def user_restrict_to_visible(queryset: QuerySet[User], *, viewer: Any) -> QueryS
     review shows its author's display name anyway). So no one can list the accounts by
     asking for `User:1`, `User:2`, … — an account that never wrote a visible review does
     not exist for others."""
-    if is_staff(viewer):
+    if is_staff(viewer, StaffScope.ORDERS_READ):
         return queryset
     visible = Q(pk__in=review_list_visible_to(user=viewer).values("author_id"))
     if is_signed_in(viewer):

@@ -16,13 +16,13 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 from domain.catalog.models import Category, Favorite, Product, ProductImage, Review
-from domain.common.permissions import is_signed_in, is_staff, require_staff
+from domain.common.permissions import StaffScope, is_signed_in, is_staff, require_staff
 
 
 def product_restrict_to_visible(queryset: QuerySet[Product], *, user: Any) -> QuerySet[Product]:
     """Narrow any product queryset to what `user` may see."""
     queryset = queryset.filter(deleted_at__isnull=True)
-    if is_staff(user):
+    if is_staff(user, StaffScope.CATALOG_READ):
         return queryset
     return queryset.filter(is_published=True)
 
@@ -32,7 +32,7 @@ def product_list_visible_to(*, user: Any, include_unpublished: bool = False) -> 
     else asking for them is refused (ValidationError UNAUTHENTICATED or PERMISSION_DENIED),
     not quietly given the published ones."""
     if include_unpublished:
-        require_staff(user, action="list unpublished products")
+        require_staff(user, scope=StaffScope.CATALOG_READ, action="list unpublished products")
         return Product.objects.all()
     return Product.objects.published()
 
@@ -140,7 +140,7 @@ def product_is_visible_to(product: Product, *, user: Any) -> bool:
     """The visibility rule for one loaded product (same rule as the querysets above)."""
     if product.deleted_at is not None:
         return False
-    return product.is_published or is_staff(user)
+    return product.is_published or is_staff(user, StaffScope.CATALOG_READ)
 
 
 def product_get_for_staff(*, product_id: int) -> Product | None:

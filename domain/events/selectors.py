@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from domain.common.permissions import is_staff
+from domain.common.permissions import StaffScope, is_staff
 from domain.events.models import OrderEvent, ProductEvent
 
 MAX_REPLAY = 10_000
@@ -31,14 +31,14 @@ def _capped(events: list) -> list:
 
 def product_event_visible_to(*, is_public: bool, viewer: Any) -> bool:
     """Whether `viewer` may receive an event whose row (or live message) says `is_public`."""
-    return is_public or is_staff(viewer)
+    return is_public or is_staff(viewer, StaffScope.CATALOG_READ)
 
 
 def product_event_restrict_to_visible(
     events: QuerySet[ProductEvent], *, viewer: Any
 ) -> QuerySet[ProductEvent]:
     """`product_event_visible_to` as a filter of event rows."""
-    return events if is_staff(viewer) else events.filter(is_public=True)
+    return events if is_staff(viewer, StaffScope.CATALOG_READ) else events.filter(is_public=True)
 
 
 def product_events_after(

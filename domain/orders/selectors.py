@@ -6,12 +6,12 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from domain.common.permissions import is_signed_in, is_staff
+from domain.common.permissions import StaffScope, is_signed_in, is_staff
 from domain.orders.models import Order
 
 
 def order_restrict_to_visible(queryset: QuerySet[Order], *, user: Any) -> QuerySet[Order]:
-    if is_staff(user):
+    if is_staff(user, StaffScope.ORDERS_READ):
         return queryset
     if not is_signed_in(user):
         return queryset.none()

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from domain.catalog.models import Product
 from domain.common.error_codes import CommonErrorCode, field_error, input_error
-from domain.common.permissions import is_staff, require_signed_in
+from domain.common.permissions import StaffScope, is_staff, require_signed_in
 from domain.events.models import OrderEventType, ProductEventType
 from domain.events.services import order_event_record, product_event_record
 from domain.orders.error_codes import OrderErrorCode
@@ -188,7 +188,9 @@ def order_cancel(*, actor: Any, order_id: int) -> Order:
     require_signed_in(actor)
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(pk=order_id).first()
-        if order is None or not (order.customer_id == actor.pk or is_staff(actor)):
+        if order is None or not (
+            order.customer_id == actor.pk or is_staff(actor, StaffScope.ORDERS_WRITE)
+        ):
             raise field_error("order_id", "No such order.", CommonErrorCode.NOT_FOUND)
         if order.status not in CANCELLABLE:
             raise input_error(

@@ -10,7 +10,7 @@ import strawberry
 from strawberry import relay
 
 from domain.catalog.selectors import product_get_visible
-from domain.common.permissions import is_staff
+from domain.common.permissions import StaffScope, is_staff
 from domain.events.models import ProductEventType as DomainProductEventType
 from domain.events.publishing import product_event_message
 from domain.events.selectors import (
@@ -81,7 +81,7 @@ class CatalogSubscription:
         categories = _ids(category_ids, "Category", "categoryIds")
         wanted = {t.value for t in types or []}
         after_id = decode_cursor(STREAM, after)
-        staff = is_staff(viewer)
+        staff = is_staff(viewer, StaffScope.CATALOG_READ)
         if products:
             groups = [bus.product_group(pk) for pk in products]
         elif categories:

@@ -45,7 +45,7 @@ from typing import Any
 from graphql import ExecutionResult
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from domain.common.permissions import is_staff
+from domain.common.permissions import staff_scopes
 from graphql_api.execution.shared_frames import SharedData
 from graphql_api.metrics import SHARED_EXECUTIONS
 from graphql_api.subscriptions.viewer_fields import reads_per_viewer_fields
@@ -106,7 +106,7 @@ def _viewer_key(context: Any, *, per_viewer: bool) -> tuple[Any, bool] | None:
     viewer = getattr(context, "viewer", None)
     if viewer is None or not viewer.is_authenticated:
         return (VIEWER_CLASS if not per_viewer else None, False)
-    return (VIEWER_CLASS if not per_viewer else viewer.pk, is_staff(viewer))
+    return (VIEWER_CLASS if not per_viewer else viewer.pk, staff_scopes(viewer))
 
 
 class _NotShareable(Exception):

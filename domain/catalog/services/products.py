@@ -22,7 +22,7 @@ from domain.catalog.validation import (
 )
 from domain.common.currencies import DEFAULT_CURRENCY
 from domain.common.error_codes import CommonErrorCode, field_error
-from domain.common.permissions import require_staff
+from domain.common.permissions import StaffScope, require_staff
 from domain.common.read_version import catalog_write
 from domain.events.models import ProductEventType
 from domain.events.services import product_event_record
@@ -34,7 +34,7 @@ def product_for_staff_write(*, actor: Any, product_id: int) -> Product:
     """The product a staff write acts on (published or not, not deleted), after the staff
     check: non-staff actors learn nothing, not even whether it exists. NOT_FOUND on
     `product_id` when there is none."""
-    require_staff(actor)
+    require_staff(actor, scope=StaffScope.CATALOG_WRITE)
     product = product_get_for_staff(product_id=product_id)
     if product is None:
         raise field_error("product_id", "No such product.", CommonErrorCode.NOT_FOUND)
@@ -68,7 +68,7 @@ def product_create(
     currency: str | None = None,
     is_published: bool = False,
 ) -> Product:
-    require_staff(actor)
+    require_staff(actor, scope=StaffScope.CATALOG_WRITE)
     errors = Errors()
     name = clean_name(errors, name)
     slug = clean_slug(errors, slug, name=name)

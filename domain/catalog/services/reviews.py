@@ -13,7 +13,7 @@ from domain.catalog.rating_stats import product_rating_stats_refresh
 from domain.catalog.selectors import product_restrict_to_visible
 from domain.catalog.validation import Errors
 from domain.common.error_codes import CommonErrorCode, field_error, input_error
-from domain.common.permissions import is_staff, require_signed_in
+from domain.common.permissions import StaffScope, is_staff, require_signed_in
 from domain.common.read_version import catalog_write
 from domain.events.models import ProductEventType
 from domain.events.services import product_event_record
@@ -78,7 +78,9 @@ def review_create(
 
 def _owned_review(*, actor: Any, review_id: int, staff_may: bool) -> Review:
     review = Review.objects.filter(pk=review_id).first()
-    if review is None or not (review.author_id == actor.pk or (staff_may and is_staff(actor))):
+    if review is None or not (
+        review.author_id == actor.pk or (staff_may and is_staff(actor, StaffScope.CATALOG_WRITE))
+    ):
         # Another's review: PERMISSION_DENIED only when the caller may see it anyway.
         if (
             review is not None

@@ -29,7 +29,7 @@ from typing import Any
 from django.db import connection as db_connection
 from django.db.models import Expression, Field
 
-from domain.common.permissions import is_signed_in, is_staff
+from domain.common.permissions import StaffScope, is_signed_in, is_staff
 
 MAX_ENTRIES = 512
 
@@ -117,7 +117,7 @@ class Statement:
 
 
 def viewer_class(viewer: Any) -> str:
-    if is_staff(viewer):
+    if is_staff(viewer, StaffScope.CATALOG_READ):
         return "staff"
     return "signed-in" if is_signed_in(viewer) else "anonymous"
 

@@ -6,7 +6,13 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 
-from domain.common.permissions import is_staff, require_staff
+from domain.common.permissions import (
+    API_KEY_SCOPES_ATTRIBUTE,
+    StaffScope,
+    is_staff,
+    require_staff,
+    staff_scopes,
+)
 from tests.factories import make_staff, make_user
 
 pytestmark = pytest.mark.django_db
@@ -68,3 +74,56 @@ def test_require_staff_without_an_action_keeps_the_service_wording():
 def test_require_staff_lets_staff_through():
     # given / when / then: no refusal
     require_staff(make_staff(), action="list drafts")
+
+
+def _through_key(user, *scopes):
+    setattr(user, API_KEY_SCOPES_ATTRIBUTE, frozenset(scopes))
+    return user
+
+
+def test_staff_signed_in_as_themself_hold_every_scope():
+    # given
+    staff = make_staff()
+    # when / then
+    assert all(is_staff(staff, scope) for scope in StaffScope)
+    assert staff_scopes(staff) == frozenset(StaffScope)
+    assert staff_scopes(make_user()) == frozenset()
+
+
+def test_a_key_is_staff_only_for_its_scopes_and_never_for_an_unscoped_check():
+    # given a staff member's key with one scope
+    actor = _through_key(make_staff(), StaffScope.ORDERS_READ)
+    # when / then
+    assert is_staff(actor, StaffScope.ORDERS_READ)
+    assert not is_staff(actor, StaffScope.CATALOG_READ)
+    assert not is_staff(actor)
+    assert staff_scopes(actor) == {StaffScope.ORDERS_READ}
+
+
+def test_a_key_of_someone_no_longer_staff_is_staff_for_nothing():
+    # given a key whose maker lost the staff flag
+    actor = _through_key(make_staff(), *StaffScope)
+    actor.is_staff = False
+    # when / then
+    assert not any(is_staff(actor, scope) for scope in StaffScope)
+    assert staff_scopes(actor) == frozenset()
+
+
+def test_require_staff_names_the_scope_a_key_lacks():
+    # given
+    actor = _through_key(make_staff(), StaffScope.CATALOG_READ)
+    # when
+    with pytest.raises(ValidationError) as scoped:
+        require_staff(actor, scope=StaffScope.CATALOG_WRITE, action="create products")
+    with pytest.raises(ValidationError) as unscoped:
+        require_staff(actor, action="edit accounts")
+    # then
+    assert (scoped.value.code, scoped.value.messages) == (
+        "permission_denied",
+        ["This API key may not create products: it needs the CATALOG_WRITE scope."],
+    )
+    assert (unscoped.value.code, unscoped.value.messages) == (
+        "permission_denied",
+        ["This API key may not edit accounts: it needs a staff sign-in, not an API key."],
+    )
+    require_staff(actor, scope=StaffScope.CATALOG_READ)  # let through
