@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 from corsheaders.defaults import default_headers as cors_default_headers
 
+from project.celery_settings import celery_settings
 from project.env import (
     env_bool,
     env_float,
@@ -166,20 +167,12 @@ if REDIS_URL:
             },
         }
     }
-    CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
-    CELERY_TASK_ALWAYS_EAGER = False
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "memory://")
-    CELERY_TASK_ALWAYS_EAGER = True
 
-CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_TASK_ACKS_LATE = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SERIALIZER = "json"
-CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TIMEZONE = "UTC"
+# --- Background work: Celery (project/celery_settings.py) ---------------------------------
+globals().update(celery_settings(REDIS_URL))
 
 # --- Accounts -------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -234,10 +227,6 @@ WS_MAX_CONNECTION_AGE = env_int("WS_MAX_CONNECTION_AGE", 24 * 3600)
 # HTTP requests answer for at most this many seconds, then stops (realtime/draining.py,
 # realtime/graceful_shutdown.py); it has exited 5 s after that at the latest.
 SHUTDOWN_GRACE_SECONDS = env_int("SHUTDOWN_GRACE_SECONDS", 10)
-CELERY_BEAT_SCHEDULE = {
-    "event-backlog-relay": {"task": "event_backlog_relay", "schedule": 5.0},
-    "event-log-prune": {"task": "event_log_prune", "schedule": 3600.0},
-}
 
 # --- Internationalisation and files --------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -1,0 +1,30 @@
+"""Celery's settings (read by project/celery.py through Django's settings, `CELERY_`
+prefix): the broker, how tasks are acknowledged, and what beat runs.
+
+With REDIS_URL the broker is Redis and tasks go to workers (`make worker`, `make beat`);
+without it (the embedded default) there is no broker and every task runs at once in the
+process that sends it, so that `make run` works alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from project.env import env_str
+
+
+def celery_settings(redis_url: str | None) -> dict[str, Any]:
+    """The CELERY_* settings for a project whose Redis is `redis_url` (None: none)."""
+    return {
+        "CELERY_BROKER_URL": env_str("CELERY_BROKER_URL", redis_url or "memory://"),
+        "CELERY_TASK_ALWAYS_EAGER": not redis_url,
+        "CELERY_TASK_EAGER_PROPAGATES": True,
+        "CELERY_TASK_ACKS_LATE": True,
+        "CELERY_WORKER_PREFETCH_MULTIPLIER": 1,
+        "CELERY_TASK_SERIALIZER": "json",
+        "CELERY_ACCEPT_CONTENT": ["json"],
+        "CELERY_TIMEZONE": "UTC",
+        "CELERY_BEAT_SCHEDULE": {
+            "event-backlog-relay": {"task": "event_backlog_relay", "schedule": 5.0},
+            "event-log-prune": {"task": "event_log_prune", "schedule": 3600.0},
+        },
+    }
