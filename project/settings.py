@@ -151,6 +151,10 @@ if REDIS_URL:
                 ],
                 "capacity": env_int("CHANNEL_LAYER_CAPACITY", 1000),
                 "expiry": 60,
+                # A membership lasts this long after its last join; each process renews its
+                # own at a third of it (realtime/memberships.py), so a killed process's
+                # memberships (and every send's copy to them) end within this time.
+                "group_expiry": env_int("CHANNEL_GROUP_EXPIRY", 900),
             },
         }
     }

@@ -14,8 +14,10 @@ Membership is confirmed before a member's `join` returns, so a caller that reads
 after joining misses nothing published meanwhile. A receive that keeps failing (Redis gone)
 is reported to the members with `fail` (subscriptions end with 1012 and resume by cursor
 elsewhere); the router keeps receiving, and joins its groups again once Redis answers (a
-restarted Redis has forgotten them), and every `REJOIN_INTERVAL` (the layer expires a
-membership after its `group_expiry`).
+restarted Redis has forgotten them), and every `REJOIN_INTERVAL` or a third of the layer's
+`group_expiry`, whichever is shorter: the layer drops a membership that many seconds after
+it was last joined, so a live process's memberships are renewed while a killed process's
+expire (each send to the group writes to a dead member's channel until then).
 """
 
 from __future__ import annotations
@@ -255,11 +257,17 @@ class GroupRouter:
             failures = 0
             self._dispatch(message)
 
+    @property
+    def rejoin_interval(self) -> float:
+        """Seconds between renewals: a third of the layer's group expiry at most."""
+        expiry = getattr(self.layer, "group_expiry", None)
+        return min(REJOIN_INTERVAL, expiry / 3) if expiry else REJOIN_INTERVAL
+
     async def _renew(self) -> None:
-        """Join every group again every REJOIN_INTERVAL, and soon after receiving failed."""
+        """Join every group again every `rejoin_interval`, and soon after receiving failed."""
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._rejoin_now.wait(), REJOIN_INTERVAL)
+                await asyncio.wait_for(self._rejoin_now.wait(), self.rejoin_interval)
             self._rejoin_now.clear()
             if not await self._rejoin_all():
                 await asyncio.sleep(REJOIN_RETRY)

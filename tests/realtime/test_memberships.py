@@ -340,3 +340,30 @@ async def test_routed_deliveries_are_those_of_a_channel_per_listener(layer, seed
             assert got == ids
             with pytest.raises(TimeoutError):
                 await asyncio.wait_for(listener.next(), 0.05)  # and nothing more
+
+
+async def test_a_live_membership_is_renewed_and_a_dead_ones_expires(layer, monkeypatch):
+    # given a layer that drops a membership 3 s after its last join, a listener of a
+    # group, and a channel that joined the group once and never again (a killed process's)
+    monkeypatch.setattr(layer, "group_expiry", 3)
+    group = _group()
+    async with bus.listen([group]) as listener:
+        dead = await layer.new_channel()
+        await layer.group_add(group, dead)
+        assert await group_size(group) == 2
+        # when longer than the expiry has passed (the router renews at a third of it)
+        await asyncio.sleep(4.5)
+        await bus.apublish([group], _event(9))
+        # then the listener still hears the group, and the dead channel has left it
+        assert (await _within(listener.next(), "the event"))[0]["id"] == 9
+        assert await group_size(group) == 1
+
+
+@pytest.mark.redis
+def test_on_redis_a_membership_expires_within_a_quarter_hour_and_is_renewed_well_before():
+    # given the configured channel layer (Redis)
+    layer = get_channel_layer()
+    # then a killed process's memberships end within 15 minutes, not channels-redis's day,
+    # and a live process renews each of its own three times within that
+    assert layer.group_expiry == 900
+    assert memberships.GroupRouter(layer).rejoin_interval == 300
