@@ -58,14 +58,19 @@ def test_adding_moving_and_deleting_in_the_admin_go_through_the_services(
 ):
     # given: the services the admin must call, watched
     calls: list[tuple[str, dict]] = []
-    for service_name in ("category_create", "category_update", "category_delete"):
 
-        def watched(*, _service=getattr(services, service_name), _name=service_name, **arguments):
-            calls.append((_name, {k: v for k, v in arguments.items() if k != "actor"}))
+    def watching(name: str):
+        service = getattr(services, name)
+
+        def watched(**arguments):
+            calls.append((name, {k: v for k, v in arguments.items() if k != "actor"}))
             assert arguments["actor"] == staff_user
-            return _service(**arguments)
+            return service(**arguments)
 
-        monkeypatch.setattr(services, service_name, watched)
+        return watched
+
+    for name in ("category_create", "category_update", "category_delete"):
+        monkeypatch.setattr(services, name, watching(name))
     root = make_category(name="Home", slug="home")
     other = make_category(name="Garden", slug="garden")
     # when

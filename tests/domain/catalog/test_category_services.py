@@ -149,7 +149,7 @@ def test_a_blank_name_is_required():
 
 def test_update_changes_only_the_fields_given():
     # given
-    root, child, _ = _tree()
+    _root, child, _ = _tree()
     garden = make_category(name="Garden", slug="garden")
     # when
     moved = services.category_update(
@@ -204,7 +204,7 @@ def test_moving_a_category_under_itself_or_a_descendant_is_invalid_on_parent_id(
 
 def test_moving_within_its_own_subtree_sideways_is_allowed():
     # given root > child > grandchild, and root > other
-    root, child, grandchild = _tree()
+    root, _child, grandchild = _tree()
     other = make_category(name="Other", slug="other", parent=root)
     # when the grandchild moves under a sibling of its parent
     moved = services.category_update(
@@ -256,7 +256,7 @@ def test_an_unknown_category_is_not_found_on_category_id(service):
 
 def test_a_category_with_subcategories_or_products_is_in_use_and_stays():
     # given
-    root, child, grandchild = _tree()
+    root, _child, grandchild = _tree()
     make_product(category=grandchild)
     make_product(category=grandchild, is_published=False)
     # when / then

@@ -65,7 +65,9 @@ OWN_ORDERS_WITH_CUSTOMER = """
 query { myOrders(first: 5) { edges { node { number customer { id email } } } } }
 """
 FULFILL_WITH_CUSTOMER = """
-mutation ($id: ID!) { orderFulfill(id: $id) { order { status customer { email } } errors { code } } }
+mutation ($id: ID!) {
+  orderFulfill(id: $id) { order { status customer { email } } errors { code } }
+}
 """
 
 
