@@ -113,3 +113,60 @@ def test_two_concurrent_moves_cannot_close_a_cycle_between_them():
     assert isinstance(refused, Exception)
     assert [e.code for e in refused.error_dict["parent_id"]] == ["invalid"]  # type: ignore[attr-defined]
     assert dict(Category.objects.values_list("name", "parent__name")) == {"A": "B", "B": None}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("put_under", ["product", "subcategory"])
+def test_nothing_slips_under_a_category_while_it_is_deleted(put_under):
+    # given a delete of an empty category, not yet committed
+    category = make_category(name="Doomed")
+    staff = make_staff()
+    deleted = threading.Event()
+    commit_delete = threading.Event()
+    results: dict[str, object] = {}
+    started: dict[str, int] = {}
+
+    def delete() -> None:
+        try:
+            with transaction.atomic():
+                services.category_delete(actor=staff, category_id=category.pk)
+                deleted.set()
+                assert commit_delete.wait(30)
+        finally:
+            deleted.set()
+            connection.close()
+
+    def put() -> None:
+        try:
+            started["pid"] = backend_pid()
+            if put_under == "product":
+                services.product_create(
+                    actor=staff, name="Lamp", price="1.00", stock=1, category_id=category.pk
+                )
+            else:
+                services.category_create(actor=staff, name="Child", parent_id=category.pk)
+            results["put"] = "created"
+        except Exception as error:
+            results["put"] = error
+        finally:
+            connection.close()
+
+    deleting = threading.Thread(target=delete)
+    deleting.start()
+    assert deleted.wait(30)
+    putting = threading.Thread(target=put)
+    putting.start()
+    # when the write under it waits for the delete, which then commits
+    until_waiting_on_a_lock(started, putting)
+    commit_delete.set()
+    deleting.join(30)
+    putting.join(30)
+    # then the write is refused with the parent NOT_FOUND, and nothing was created
+    field = "category_id" if put_under == "product" else "parent_id"
+    refused = results["put"]
+    assert isinstance(refused, Exception)
+    assert {f: [e.code for e in errors] for f, errors in refused.error_dict.items()} == {  # type: ignore[attr-defined]
+        field: ["not_found"]
+    }
+    assert not Category.objects.exists()
+    assert not Product.all_objects.exists()
