@@ -90,15 +90,23 @@ def _check_slug(errors: Errors, slug: str | None, *, exclude_pk: int | None = No
 
 
 def _refusal_after_conflict(
-    *, slug: str | None, parent_id: int | None, category_id: int | None = None
-) -> Any:
+    error: IntegrityError,
+    *,
+    slug: str | None,
+    parent_id: int | None,
+    category_id: int | None = None,
+    moved: bool = False,
+) -> Exception:
     """What a write that the database refused ran into, looked at again once its
-    transaction is over: a slug taken meanwhile, a parent deleted meanwhile, or a cycle."""
+    transaction is over: a slug taken meanwhile, a parent deleted meanwhile, or (a move)
+    a cycle; else the database's own error, which then is a bug to see."""
     if _slug_taken(slug, exclude_pk=category_id):
         return _slug_error(slug or "")
     if parent_id is not None and not Category.objects.filter(pk=parent_id).exists():
         return field_error("parent_id", "No such category.", CommonErrorCode.NOT_FOUND)
-    return field_error("parent_id", CYCLE_MESSAGE, CommonErrorCode.INVALID)
+    if moved:
+        return field_error("parent_id", CYCLE_MESSAGE, CommonErrorCode.INVALID)
+    return error
 
 
 def category_create(
@@ -126,8 +134,8 @@ def category_create(
             return Category.objects.create(
                 name=name, slug=slug, parent_id=parent_pk, position=position
             )
-    except IntegrityError:  # a concurrent write took the slug or deleted the parent
-        raise _refusal_after_conflict(slug=slug, parent_id=parent_pk) from None
+    except IntegrityError as error:  # a concurrent write took the slug or deleted the parent
+        raise _refusal_after_conflict(error, slug=slug, parent_id=parent_pk) from None
 
 
 def category_update(
@@ -161,11 +169,13 @@ def category_update(
                 write.changed(was_public=True, is_public=True)
             else:
                 write.unchanged()
-    except IntegrityError:
+    except IntegrityError as error:
         raise _refusal_after_conflict(
+            error,
             slug=cleaned.get("slug"),
             parent_id=cleaned.get("parent_id"),
             category_id=category_id,
+            moved="parent_id" in cleaned,
         ) from None
     return category
 
