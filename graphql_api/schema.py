@@ -8,6 +8,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from graphql_api.accounts.mutations import AccountMutation
 from graphql_api.accounts.queries import AccountQuery
+from graphql_api.catalog.category_mutations import CategoryMutation
 from graphql_api.catalog.mutations import CatalogMutation
 from graphql_api.catalog.queries import CatalogQuery
 from graphql_api.catalog.subscriptions import CatalogSubscription
@@ -31,7 +32,7 @@ class Query(NodeQuery, CatalogQuery, AccountQuery, OrderQuery):
 
 
 @strawberry.type
-class Mutation(AccountMutation, CatalogMutation, OrderMutation):
+class Mutation(AccountMutation, CatalogMutation, CategoryMutation, OrderMutation):
     pass
 
 

@@ -1,5 +1,5 @@
-"""Admin for the catalog. Product, image and review writes go through the same services
-as the API, so events and rules cannot differ."""
+"""Admin for the catalog. Category, product, image and review writes go through the same
+services as the API, so events and rules cannot differ."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from domain.catalog import services
 from domain.catalog.models import Category, Favorite, Product, ProductImage, Review
+from domain.catalog.services.categories import category_holdings
 from domain.common.read_version import catalog_write
 
 PRODUCT_FIELDS = ("name", "slug", "description", "price", "currency", "stock", "is_published")
@@ -28,7 +30,7 @@ class CatalogChangeAdmin(admin.ModelAdmin):
     change to what only staff see, keeps it."""
 
     def is_public(self, obj: Any) -> bool:
-        """Whether anonymous readers see `obj` (categories: always)."""
+        """Whether anonymous readers see `obj`."""
         return True
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
@@ -54,13 +56,53 @@ class CatalogChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(CatalogChangeAdmin):
+class CategoryAdmin(admin.ModelAdmin):
+    """Saves and deletes go through the category services (domain/catalog/services/
+    categories.py): same rules, same read-version moves. The form's own validation
+    (`Category.clean`, unique slug) already refuses what the services refuse, with the
+    message on the field; deleting follows the services' rule (subcategories and live
+    products keep a category; deleted products do not)."""
+
     list_display = ("name", "slug", "parent", "position", "created_at")
     list_filter = (("parent", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("parent",)
     list_select_related = ("parent",)
+
+    def save_model(self, request: HttpRequest, obj: Category, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        fields = {"name": "name", "slug": "slug", "parent": "parent_id", "position": "position"}
+        values = {argument: data[field] for field, argument in fields.items()}
+        values["parent_id"] = values["parent_id"] and values["parent_id"].pk
+        if change:
+            changes = {fields[f]: values[fields[f]] for f in form.changed_data if f in fields}
+            category = services.category_update(actor=request.user, category_id=obj.pk, **changes)
+        else:
+            category = services.category_create(actor=request.user, **values)
+        obj.pk = category.pk
+
+    def get_deleted_objects(
+        self, objs: Any, request: HttpRequest
+    ) -> tuple[list[Any], dict[str, int], set[str], list[str]]:
+        """The services' rule instead of the foreign keys' PROTECT: deleted products that
+        still point at a category are detached, not in the way."""
+        categories = list(objs)
+        protected = [
+            f"{category}: holds {held}"
+            for category in categories
+            if (held := category_holdings(category))
+        ]
+        count = {str(Category._meta.verbose_name_plural): len(categories)}
+        return [str(category) for category in categories], count, set(), protected
+
+    def delete_model(self, request: HttpRequest, obj: Category) -> None:
+        services.category_delete(actor=request.user, category_id=obj.pk)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Category]) -> None:
+        with transaction.atomic():
+            for category_id in queryset.values_list("pk", flat=True):
+                services.category_delete(actor=request.user, category_id=category_id)
 
 
 class ProductImageInline(admin.TabularInline):

@@ -101,7 +101,11 @@ class Product(TimeStampedModel):
     )
     stock = models.IntegerField(default=0, validators=[MinValueValidator(0)])
     is_published = models.BooleanField(default=False)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    # Null only for a deleted product whose category was deleted after it (a live product
+    # always has one: `product_live_has_category`); see services/categories.py.
+    category = models.ForeignKey(
+        Category, null=True, on_delete=models.PROTECT, related_name="products"
+    )
     creator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -145,6 +149,10 @@ class Product(TimeStampedModel):
             ),
             models.CheckConstraint(
                 condition=Q(review_count__gte=0), name="product_review_count_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(category__isnull=False) | Q(deleted_at__isnull=False),
+                name="product_live_has_category",
             ),
         ]
         indexes: ClassVar = [

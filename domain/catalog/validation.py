@@ -31,23 +31,25 @@ class Errors:
             raise ValidationError(self.by_field)
 
 
-def clean_name(errors: Errors, value: Any) -> str | None:
+def clean_name(errors: Errors, value: Any, *, max_length: int = NAME_MAX) -> str | None:
     name = (value or "").strip()
     if not name:
         errors.add("name", "A name is required.", CommonErrorCode.REQUIRED)
-    elif len(name) > NAME_MAX:
-        errors.add("name", f"At most {NAME_MAX} characters.")
+    elif len(name) > max_length:
+        errors.add("name", f"At most {max_length} characters.")
     return name
 
 
-def clean_slug(errors: Errors, value: Any, *, name: str | None) -> str | None:
+def clean_slug(
+    errors: Errors, value: Any, *, name: str | None, max_length: int = SLUG_MAX
+) -> str | None:
     if value in (None, "") and not name:
         return None  # derived from a name that is itself refused: one error is enough
     slug = slugify(value if value not in (None, "") else (name or ""))
     if not slug:
         errors.add("slug", "Give a slug of letters, digits and hyphens.")
-    elif len(slug) > SLUG_MAX:
-        errors.add("slug", f"At most {SLUG_MAX} characters.")
+    elif len(slug) > max_length:
+        errors.add("slug", f"At most {max_length} characters.")
     return slug
 
 

@@ -46,3 +46,30 @@ class ReviewUpdateInput:
     rating: int | None = None
     title: str | None = None
     body: str | None = None
+
+
+@strawberry.input(name="CategoryCreateInput")
+class CategoryCreateInput:
+    name: str = strawberry.field(description="1 to 120 characters.")
+    slug: str | None = strawberry.field(
+        default=None, description="Derived from the name when absent; unique."
+    )
+    parent_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The parent category; none for a root."
+    )
+    position: int | None = strawberry.field(
+        default=None,
+        description="Order among siblings, lowest first (0 or more); default: after the last.",
+    )
+
+
+@strawberry.input(
+    name="CategoryUpdateInput",
+    description="Only the fields given change. `parentId: null` makes it a root; "
+    "`slug: null` derives the slug from the name again.",
+)
+class CategoryUpdateInput:
+    name: str | None = strawberry.UNSET
+    slug: str | None = strawberry.UNSET
+    parent_id: strawberry.ID | None = strawberry.UNSET
+    position: int | None = strawberry.UNSET

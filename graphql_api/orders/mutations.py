@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.orders import services
+from domain.orders import fulfilment, services
 from graphql_api.common.nodes import decode_global_id, service_pk
 from graphql_api.common.payload_errors import MutationError, call_service, not_found_error
 from graphql_api.context import Info, viewer_of
@@ -63,5 +63,15 @@ class OrderMutation:
             paths={"order_id": "id"},
             actor=viewer_of(info),
             order_id=order_id,
+        )
+        return OrderPayload(order=order, errors=errors)
+
+    @strawberry.mutation(description="Staff: ship a confirmed order (CONFIRMED -> SHIPPED).")
+    async def order_fulfill(self, info: Info, id: strawberry.ID) -> OrderPayload:
+        order, errors = await call_service(
+            fulfilment.order_fulfill,
+            paths={"order_id": "id"},
+            actor=viewer_of(info),
+            order_id=service_pk(id, type_name="Order"),
         )
         return OrderPayload(order=order, errors=errors)

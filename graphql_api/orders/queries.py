@@ -10,9 +10,10 @@ from django.db.models import QuerySet
 
 from domain.orders import selectors
 from graphql_api.common.errors import unauthenticated
+from graphql_api.common.permissions import domain_refusals_as_errors
 from graphql_api.context import Info, viewer_of
 from graphql_api.execution.page_rules import CursorConnection
-from graphql_api.orders.types import OrderType
+from graphql_api.orders.types import OrderStatusEnum, OrderType
 
 
 @strawberry.type
@@ -25,3 +26,13 @@ class OrderQuery:
         if not viewer.is_authenticated:
             raise unauthenticated("Sign in to see your orders.")
         return selectors.order_list_of_customer(customer=viewer)
+
+    @strawberry_django.connection(
+        CursorConnection[OrderType],
+        description="Staff: every customer's orders, newest first; `status` narrows them.",
+    )
+    def orders(self, info: Info, status: OrderStatusEnum | None = None) -> QuerySet[Any]:
+        with domain_refusals_as_errors():
+            return selectors.order_list_for_staff(
+                user=viewer_of(info), status=status.value if status is not None else None
+            )

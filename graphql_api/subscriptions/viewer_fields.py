@@ -40,6 +40,7 @@ PER_VIEWER = frozenset(
         "User.favorites",
         "Subscription.myOrderUpdates",  # the viewer's own orders
         "OrderEvent.order",
+        "Order.customer",  # the owner and staff who read orders see it; others get null
     }
 )
 

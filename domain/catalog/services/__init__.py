@@ -1,5 +1,10 @@
 """Every write of the catalog. GraphQL mutations, the admin and Celery tasks call these."""
 
+from domain.catalog.services.categories import (
+    category_create,
+    category_delete,
+    category_update,
+)
 from domain.catalog.services.images import product_image_add
 from domain.catalog.services.products import (
     product_create,
@@ -15,6 +20,9 @@ from domain.catalog.services.reviews import (
 )
 
 __all__ = [
+    "category_create",
+    "category_delete",
+    "category_update",
     "favorite_toggle",
     "product_create",
     "product_delete",

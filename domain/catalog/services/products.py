@@ -56,6 +56,14 @@ def _slug_error(slug: str) -> Any:
     return field_error("slug", f"A product with the slug {slug!r} exists.", CommonErrorCode.UNIQUE)
 
 
+def _conflict_error(slug: Any, category_id: int | None) -> Any:
+    """What a write the database refused ran into: its category deleted meanwhile (a
+    category delete locks the row this write's foreign key waited for), else its slug."""
+    if category_id is not None and not Category.objects.filter(pk=category_id).exists():
+        return field_error("category_id", "No such category.", CommonErrorCode.NOT_FOUND)
+    return _slug_error(slug)
+
+
 def product_create(
     *,
     actor: Any,
@@ -94,8 +102,8 @@ def product_create(
                 published_at=timezone.now() if is_published else None,
             )
             product_event_record(product=product, type=ProductEventType.CREATED)
-    except IntegrityError:  # a concurrent create took the slug
-        raise _slug_error(slug) from None
+    except IntegrityError:  # a concurrent write took the slug or deleted the category
+        raise _conflict_error(slug, category.pk if category else None) from None
     return product
 
 
@@ -152,7 +160,7 @@ def product_update(*, actor: Any, product_id: int, **changes: Any) -> Product:
             else:
                 write.unchanged()
     except IntegrityError:
-        raise _slug_error(slug) from None
+        raise _conflict_error(slug, cleaned.get("category_id")) from None
     return locked
 
 

@@ -112,3 +112,15 @@ def test_category_as_its_own_ancestor_fails_model_validation():
     with pytest.raises(ValidationError) as raised:
         root.full_clean()
     assert raised.value.message_dict == {"parent": ["A category cannot be its own ancestor."]}
+
+
+def test_only_a_deleted_product_may_lose_its_category():
+    # given
+    live = make_product()
+    deleted = make_product(deleted_at="2026-01-01T00:00:00Z")
+    # when / then
+    _refused(
+        "product_live_has_category",
+        lambda: Product.all_objects.filter(pk=live.pk).update(category=None),
+    )
+    Product.all_objects.filter(pk=deleted.pk).update(category=None)

@@ -94,7 +94,9 @@ def test_every_list_of_objects_outside_a_connection_has_a_declared_size():
     assert unsized == []
 
 
-@pytest.mark.parametrize("name", ["account", "realtime", "shopping", "staff", "storefront"])
+@pytest.mark.parametrize(
+    "name", ["account", "backoffice", "realtime", "shopping", "staff", "storefront"]
+)
 def test_every_contract_operation_fits_the_default_limit_with_room_at_its_largest_pages(
     name, settings
 ):
