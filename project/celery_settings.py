@@ -61,7 +61,9 @@ def celery_settings(redis_url: str | None) -> dict[str, Any]:
         "CELERY_BROKER_TRANSPORT_OPTIONS": transport_options,
         "CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP": True,
         "CELERY_TASK_ALWAYS_EAGER": not redis_url,
-        "CELERY_TASK_EAGER_PROPAGATES": True,
+        # Eager tasks behave as on a worker: a retry runs again (at once), an error is
+        # logged, and neither is raised into the code that sent the task.
+        "CELERY_TASK_EAGER_PROPAGATES": False,
         "CELERY_TASK_ACKS_LATE": True,
         "CELERY_TASK_REJECT_ON_WORKER_LOST": True,
         "CELERY_WORKER_PREFETCH_MULTIPLIER": 1,

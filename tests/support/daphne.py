@@ -180,7 +180,7 @@ def daphne_env_on_test_services(**overrides: str) -> dict[str, str]:
             "REDIS_URL": settings.REDIS_URL,
             "METRICS_TOKEN": TOKEN,
             "ORDER_PROCESS_ON_PLACE": "0",
-            "CELERY_BROKER_PREFIX": f"test-{settings.CHECKOUT}:",
+            "CELERY_BROKER_PREFIX": f"celery-test-{settings.CHECKOUT}:",
             **overrides,
         },
     )
