@@ -51,12 +51,16 @@ lint: install
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
-## worker / beat: Celery processes (need REDIS_URL; without it tasks run eagerly in-process)
+## worker / beat: Celery processes on Redis (REDIS_URL); without it tasks run eagerly in-process
+## and neither is needed. One beat per deployment; as many workers as the load needs.
 worker: install
+	@test -n "$$REDIS_URL$$CELERY_BROKER_URL" || { echo "make worker needs REDIS_URL (without it, tasks run in the server's process)."; exit 1; }
 	$(BIN)/celery -A project worker --loglevel=INFO
 
 beat: install
-	$(BIN)/celery -A project beat --loglevel=INFO
+	@test -n "$$REDIS_URL$$CELERY_BROKER_URL" || { echo "make beat needs REDIS_URL (without it, tasks run in the server's process)."; exit 1; }
+	mkdir -p var
+	$(BIN)/celery -A project beat --loglevel=INFO --schedule var/celerybeat-schedule
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -13,6 +13,7 @@ import dj_database_url
 from corsheaders.defaults import default_headers as cors_default_headers
 
 from project.celery_settings import celery_settings
+from project.email_settings import email_settings
 from project.env import (
     env_bool,
     env_float,
@@ -22,6 +23,7 @@ from project.env import (
     env_positive_ints,
     env_str,
 )
+from project.order_settings import order_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -175,8 +177,10 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# --- Background work: Celery (project/celery_settings.py) ---------------------------------
+# --- Background work: Celery, order processing, e-mail (each in its own module) -------------
 globals().update(celery_settings(REDIS_URL))
+globals().update(order_settings())
+globals().update(email_settings(debug=DEBUG))
 
 # --- Accounts -------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -60,3 +60,6 @@ SERVE_MEDIA = True
 # of the poller turn it on with the `settings` fixture.
 WS_LOG_POLL_INTERVAL = 0
 RESPONSE_CACHE_TTL = 0  # tests that need it turn it on (on_commit does not run in most)
+# Placing an order does not start its processing: the tests of order placement see what
+# placing does (a PENDING order); tests of processing turn it on, or run the service.
+ORDER_PROCESS_ON_PLACE = False

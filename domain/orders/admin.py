@@ -35,6 +35,11 @@ class OrderAdmin(admin.ModelAdmin):
         "total",
         "currency",
         "idempotency_key",
+        "payment_attempts",
+        "payment_attempted_at",
+        "payment_reference",
+        "payment_error",
+        "confirmation_sent_at",
         "created_at",
         "updated_at",
     )

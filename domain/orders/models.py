@@ -37,6 +37,23 @@ class Order(TimeStampedModel):
     )
     # NULL, not "", means "no key": the partial unique constraint skips NULLs.
     idempotency_key = models.CharField(max_length=128, null=True, blank=True)  # noqa: DJ001
+    # Payment (domain/orders/processing.py): each attempt is counted, and committed, before
+    # the provider is called; the outcome is saved with the status it leads to.
+    payment_attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Charge attempts begun (counted before the provider is called)."
+    )
+    payment_attempted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last attempt began or was handed back."
+    )
+    payment_reference = models.CharField(
+        max_length=100, blank=True, help_text="The provider's id of the approved charge."
+    )
+    payment_error = models.CharField(
+        max_length=255, blank=True, help_text="Why the payment was declined or last failed."
+    )
+    confirmation_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the confirmation e-mail went out."
+    )
 
     class Meta:
         ordering = ("-created_at", "-id")

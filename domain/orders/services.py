@@ -1,6 +1,7 @@
 """Placing and cancelling orders. Stock is reserved for all lines or none, in one
 transaction, locking product rows in primary-key order (so concurrent orders over the
-same products queue instead of deadlocking) and never below zero."""
+same products queue instead of deadlocking) and never below zero. A placed order is then
+taken through payment by a task after the commit (domain/orders/processing.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -22,6 +24,8 @@ from domain.events.models import OrderEventType, ProductEventType
 from domain.events.services import order_event_record, product_event_record
 from domain.orders.error_codes import OrderErrorCode
 from domain.orders.models import Order, OrderLine, OrderStatus
+from domain.orders.scheduling import order_processing_schedule
+from domain.orders.transitions import order_status_set, order_stock_return
 
 MAX_LINES = 50
 MAX_QUANTITY = 100
@@ -157,6 +161,8 @@ def _place(
                 product=products[pid], type=ProductEventType.STOCK_CHANGED, changed_fields=["stock"]
             )
         order_event_record(order=order, type=OrderEventType.CREATED)
+        if settings.ORDER_PROCESS_ON_PLACE:
+            order_processing_schedule(order_id=order.pk)  # after the commit
     return order
 
 
@@ -197,18 +203,6 @@ def order_cancel(*, actor: Any, order_id: int) -> Order:
                 f"A {order.status.lower()} order cannot be cancelled.",
                 OrderErrorCode.INVALID_STATUS,
             )
-        lines = list(order.lines.order_by("product_id"))
-        for line in lines:
-            Product.all_objects.filter(pk=line.product_id).update(
-                stock=F("stock") + line.quantity, updated_at=timezone.now()
-            )
-        order.status = OrderStatus.CANCELLED
-        order.save(update_fields=["status", "updated_at"])
-        for product in Product.all_objects.filter(pk__in=[line.product_id for line in lines]):
-            product_event_record(
-                product=product, type=ProductEventType.STOCK_CHANGED, changed_fields=["stock"]
-            )
-        order_event_record(
-            order=order, type=OrderEventType.STATUS_CHANGED, changed_fields=["status"]
-        )
+        order_stock_return(order)
+        order_status_set(order, OrderStatus.CANCELLED)
     return order

@@ -157,7 +157,10 @@ def run_node_against_daphne(
 def daphne_env_on_test_services(**overrides: str) -> dict[str, str]:
     """The environment of a daphne on this test run's PostgreSQL database and Redis, with
     DEBUG off, the tests' SECRET_KEY (so access tokens made in a test are valid there) and
-    the tests' metrics token (tests/support/metrics.py reads what the server counts)."""
+    the tests' metrics token (tests/support/metrics.py reads what the server counts).
+    Placed orders are not processed (no worker runs; tests/support/celery_worker.py starts
+    one), and whatever it sends to Celery goes under this checkout's broker prefix, never
+    to a developer's worker on the same Redis."""
     from django.conf import settings
     from django.db import connection
 
@@ -173,7 +176,13 @@ def daphne_env_on_test_services(**overrides: str) -> dict[str, str]:
         DATABASE_URL=database_url,
         ALLOWED_HOSTS="127.0.0.1,localhost",
         LOG_LEVEL="WARNING",
-        **{"REDIS_URL": settings.REDIS_URL, "METRICS_TOKEN": TOKEN, **overrides},
+        **{
+            "REDIS_URL": settings.REDIS_URL,
+            "METRICS_TOKEN": TOKEN,
+            "ORDER_PROCESS_ON_PLACE": "0",
+            "CELERY_BROKER_PREFIX": f"celery-test-{settings.CHECKOUT}:",
+            **overrides,
+        },
     )
 
 
