@@ -3,7 +3,7 @@
 Staff holding ORDERS_WRITE only. The order row is locked and its status checked under
 the lock, so of two concurrent fulfilments (or a fulfilment and a cancellation) exactly
 one acts and the other finds the new status. The change records STATUS_CHANGED in the
-order's event log in the same transaction, as `order_cancel` does, so the owner's
+order's event log in the same transaction (`order_status_set`, as every status change), so the owner's
 `myOrderUpdates` subscription (and every reader of the log) sees it."""
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from django.db import transaction
 
 from domain.common.error_codes import CommonErrorCode, field_error, input_error
 from domain.common.permissions import StaffScope, require_staff
-from domain.events.models import OrderEventType
-from domain.events.services import order_event_record
 from domain.orders.error_codes import OrderErrorCode
 from domain.orders.models import Order, OrderStatus
+from domain.orders.transitions import order_status_set
 
 FULFILLABLE = OrderStatus.CONFIRMED
 
@@ -35,9 +34,5 @@ def order_fulfill(*, actor: Any, order_id: int) -> Order:
                 f"Only a confirmed order can be shipped; this one is {order.status.lower()}.",
                 OrderErrorCode.INVALID_STATUS,
             )
-        order.status = OrderStatus.SHIPPED
-        order.save(update_fields=["status", "updated_at"])
-        order_event_record(
-            order=order, type=OrderEventType.STATUS_CHANGED, changed_fields=["status"]
-        )
+        order_status_set(order, OrderStatus.SHIPPED)
     return order
