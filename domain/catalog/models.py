@@ -186,6 +186,8 @@ def product_image_upload_to(instance: ProductImage, filename: str) -> str:
 
 
 class ProductImage(TimeStampedModel):
+    """A picture of a product; a product's images are shown by `position`."""
+
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
     image = models.ImageField(upload_to=product_image_upload_to, max_length=255)
     alt_text = models.CharField(max_length=255, blank=True)

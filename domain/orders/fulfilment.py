@@ -3,8 +3,8 @@
 Staff holding ORDERS_WRITE only. The order row is locked and its status checked under
 the lock, so of two concurrent fulfilments (or a fulfilment and a cancellation) exactly
 one acts and the other finds the new status. The change records STATUS_CHANGED in the
-order's event log in the same transaction (`order_status_set`, as every status change), so the owner's
-`myOrderUpdates` subscription (and every reader of the log) sees it."""
+order's event log in the same transaction (`order_status_set`, as every status change),
+so the owner's `myOrderUpdates` subscription (and every reader of the log) sees it."""
 
 from __future__ import annotations
 

@@ -22,6 +22,10 @@ class OrderStatus(models.TextChoices):
 
 
 class Order(TimeStampedModel):
+    """A customer's order. Its lines keep each product's name and price as they were when
+    ordered; its status goes from PENDING to CONFIRMED (paid) and SHIPPED, or to FAILED or
+    CANCELLED."""
+
     number = models.CharField(
         max_length=32, unique=True, help_text="Human-readable, e.g. ORD-20261124-7K3QX9."
     )
@@ -81,6 +85,8 @@ class Order(TimeStampedModel):
 
 
 class OrderLine(models.Model):
+    """One product of an order, with its name and unit price as they were when ordered."""
+
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     product = models.ForeignKey(
         "catalog.Product", on_delete=models.PROTECT, related_name="order_lines"

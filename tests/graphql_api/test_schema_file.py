@@ -1,12 +1,13 @@
 """schema.graphql is the live schema, and it does not break the clients of the last release
 (schema.released.graphql): see graphql_api/management/schema_evolution.py."""
 
+import re
 import warnings
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from graphql import BreakingChangeType, DangerousChangeType
+from graphql import BreakingChangeType, DangerousChangeType, build_schema
 
 from graphql_api.management.commands.export_schema import schema_sdl
 from graphql_api.management.schema_evolution import compare
@@ -20,6 +21,18 @@ def test_schema_graphql_matches_the_live_schema():
     assert SCHEMA_FILE.read_text() == schema_sdl(), (
         "schema.graphql is out of date: run `manage.py export_schema`"
     )
+
+
+def test_no_type_is_described_by_its_model_s_column_list():
+    # given the live schema's type descriptions
+    described = {
+        name: graphql_type.description
+        for name, graphql_type in build_schema(schema_sdl()).type_map.items()
+        if getattr(graphql_type, "description", None)
+    }
+    # then none is Django's default model docstring ("Order(id, created_at, ...)"), which
+    # shows clients the table's internal columns
+    assert [name for name, text in described.items() if re.match(r"^\w+\(id, ", text)] == []
 
 
 def test_the_live_schema_breaks_no_client_of_the_last_release():
