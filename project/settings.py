@@ -22,6 +22,7 @@ from project.env import (
     env_positive_ints,
     env_str,
 )
+from project.webhook_settings import webhook_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "domain.orders",
     "domain.events",
     "domain.demo",
+    "domain.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -173,6 +175,7 @@ else:
 
 # --- Background work: Celery (project/celery_settings.py) ---------------------------------
 globals().update(celery_settings(REDIS_URL))
+globals().update(webhook_settings())  # project/webhook_settings.py
 
 # --- Accounts -------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
