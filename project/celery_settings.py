@@ -14,8 +14,14 @@ from project.env import env_float, env_str
 
 def celery_settings(redis_url: str | None) -> dict[str, Any]:
     """The CELERY_* settings for a project whose Redis is `redis_url` (None: none)."""
+    transport_options: dict[str, Any] = {}
+    if prefix := env_str("CELERY_BROKER_PREFIX"):
+        # Every broker key under this prefix: deployments (or test runs) sharing one Redis
+        # database never take each other's messages.
+        transport_options["global_keyprefix"] = prefix
     return {
         "CELERY_BROKER_URL": env_str("CELERY_BROKER_URL", redis_url or "memory://"),
+        "CELERY_BROKER_TRANSPORT_OPTIONS": transport_options,
         "CELERY_TASK_ALWAYS_EAGER": not redis_url,
         "CELERY_TASK_EAGER_PROPAGATES": True,
         "CELERY_TASK_ACKS_LATE": True,
