@@ -50,7 +50,9 @@ from domain.webhooks.signing import signed_headers
 
 logger = logging.getLogger("domain.webhooks")
 
-MAX_EVENTS_PER_RUN = 100  # per endpoint, so that one busy endpoint cannot hold a run
+# A run starts no delivery after this many seconds (the next run goes on), so that it ends
+# well within Celery's time limits whatever the backlog.
+RUN_SECONDS = 60.0
 RETRY_FACTOR = 3
 RETRY_JITTER = 0.2
 CURSOR_FIELDS = ("product_event_cursor", "order_event_cursor")
@@ -63,27 +65,29 @@ def retry_delay(failed_attempts: int) -> timedelta:
     return timedelta(seconds=seconds * random.uniform(1 - RETRY_JITTER, 1 + RETRY_JITTER))
 
 
-def webhook_deliveries_send(*, now: datetime | None = None) -> int:
-    """Deliver what is due to every active endpoint. Returns how many deliveries
+def webhook_deliveries_send(*, now: datetime | None = None, seconds: float = RUN_SECONDS) -> int:
+    """Deliver what is due to every active endpoint, one event per endpoint in turn (so a
+    long backlog at one endpoint delays the others by no more than its share), until none
+    has anything left to send now or `seconds` have passed. Returns how many deliveries
     succeeded. `now` (tests) stands for the clock when deciding what is due and in the
     record; the signature's timestamp is always the real time of sending."""
+    deadline = time.monotonic() + seconds
     succeeded = 0
-    for endpoint_id in webhook_due_ids(now=now or timezone.now()):
-        try:
-            succeeded += webhook_endpoint_deliver(endpoint_id=endpoint_id, now=now)
-        except Exception:  # one endpoint's trouble must not stop the others
-            logger.exception("webhook endpoint %s: delivery run failed", endpoint_id)
-    return succeeded
-
-
-def webhook_endpoint_deliver(
-    *, endpoint_id: int, now: datetime | None = None, limit: int = MAX_EVENTS_PER_RUN
-) -> int:
-    """Deliver the endpoint's pending events in order until one fails, none is left, or
-    `limit` were sent. Returns how many succeeded."""
-    succeeded = 0
-    while succeeded < limit and _deliver_next(endpoint_id, now):
-        succeeded += 1
+    endpoint_ids = webhook_due_ids(now=now or timezone.now())
+    while endpoint_ids:
+        still_sending = []
+        for endpoint_id in endpoint_ids:
+            if time.monotonic() >= deadline:
+                return succeeded
+            try:
+                delivered = _deliver_next(endpoint_id, now)
+            except Exception:  # one endpoint's trouble must not stop the others
+                logger.exception("webhook endpoint %s: delivery failed", endpoint_id)
+                delivered = False
+            if delivered:
+                succeeded += 1
+                still_sending.append(endpoint_id)
+        endpoint_ids = still_sending
     return succeeded
 
 
