@@ -56,7 +56,16 @@ RUN_SECONDS = 60.0
 RETRY_FACTOR = 3
 RETRY_JITTER = 0.2
 CURSOR_FIELDS = ("product_event_cursor", "order_event_cursor")
-RETRY_FIELDS = ("retry_event_id", "failed_attempts", "next_attempt_at")
+# What a delivery changes on its endpoint (not `updated_at`: that is the staff's changes).
+DELIVERY_FIELDS = (
+    *CURSOR_FIELDS,
+    "retry_event_id",
+    "failed_attempts",
+    "next_attempt_at",
+    "is_active",
+    "disabled_at",
+    "disabled_reason",
+)
 
 
 def retry_delay(failed_attempts: int) -> timedelta:
@@ -141,7 +150,7 @@ def _deliver_next(endpoint_id: int, now: datetime | None) -> bool:
             endpoint.failed_attempts, endpoint.next_attempt_at = 0, None
         else:
             _after_failure(endpoint, message, attempt, outcome.error, moment)
-        endpoint.save()
+        endpoint.save(update_fields=DELIVERY_FIELDS)
     return outcome.succeeded
 
 
