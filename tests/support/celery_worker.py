@@ -11,6 +11,8 @@
   that no other test, parallel checkout or developer's `make worker` on the same Redis
   meets its messages (nor gives back its unacknowledged ones); its broker keys are deleted
   on exit. Give every process of one test the same `env`.
+- `celery_client(env)`: a Celery app in the test process on that broker, to send tasks
+  (`send_task`) to the worker or control it.
 - `running_celery_worker(env, queues=..., pool=..., concurrency=...)`: starts
   `celery -A project worker` with `env` (no mingle, gossip or heartbeat: it waits for no
   other worker), waits until it answers a ping addressed to it alone (so it consumes its
@@ -35,6 +37,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+
+from celery import Celery
 
 from tests.support.daphne import BIN, ROOT, daphne_env_on_test_services
 
@@ -66,7 +70,7 @@ def celery_broker_url(env: dict[str, str]) -> str:
 
 @contextmanager
 def celery_env_on_test_services(**overrides: str) -> Iterator[dict[str, str]]:
-    prefix = f"test-{uuid.uuid4().hex[:12]}:"
+    prefix = f"celery-test-{uuid.uuid4().hex[:12]}:"
     env = daphne_env_on_test_services(**{"CELERY_BROKER_PREFIX": prefix, **overrides})
     try:
         yield env
@@ -129,28 +133,36 @@ def running_celery_worker(
         os.unlink(log.name)
 
 
+@contextmanager
+def celery_client(env: dict[str, str]) -> Iterator[Celery]:
+    """A Celery app in this process that talks to the broker of `env` (its prefix
+    included): `client.send_task("order_process", args=[order_id])` sends a task to the
+    workers started with `env`; `client.control` reaches them."""
+    client = Celery("test-client", broker=celery_broker_url(env), set_as_current=False)
+    client.conf.broker_transport_options = {"global_keyprefix": env["CELERY_BROKER_PREFIX"]}
+    client.conf.broker_connection_retry_on_startup = True
+    client.conf.task_serializer = "json"
+    try:
+        yield client
+    finally:
+        client.close()
+
+
 def _wait_until_ready(worker: CeleryWorker, env: dict[str, str], timeout: float) -> None:
     """Until the worker answers a ping sent to its name alone: it then consumes its
-    queues. (Workers of other test runs share the broker's control channel, but not this
-    prefix, and would not answer to this name anyway.)"""
-    from celery import Celery
-
-    probe = Celery("celery-worker-probe", broker=celery_broker_url(env), set_as_current=False)
-    probe.conf.broker_transport_options = {"global_keyprefix": env["CELERY_BROKER_PREFIX"]}
-    probe.conf.broker_connection_retry_on_startup = True
+    queues. (Workers of other test runs share no broker prefix with it, and would not
+    answer to this name anyway.)"""
     deadline = time.monotonic() + timeout
-    try:
+    with celery_client(env) as client:
         while time.monotonic() < deadline:
             if worker.process.poll() is not None:
                 raise RuntimeError(
                     f"the celery worker exited with {worker.process.returncode}:\n"
                     f"{worker.log.read_text()}"
                 )
-            if probe.control.ping(destination=[worker.name], timeout=0.5):
+            if client.control.ping(destination=[worker.name], timeout=0.5):
                 return
-        raise RuntimeError(f"the celery worker {worker.name} did not answer within {timeout}s")
-    finally:
-        probe.close()
+    raise RuntimeError(f"the celery worker {worker.name} did not answer within {timeout}s")
 
 
 def _stop(process: subprocess.Popen[str]) -> None:

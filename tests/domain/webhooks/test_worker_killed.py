@@ -9,7 +9,6 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from celery import Celery
 from django.db import transaction
 from standardwebhooks import Webhook
 
@@ -19,7 +18,7 @@ from domain.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.factories import make_product, make_staff
 from tests.factories.webhooks import make_webhook
 from tests.support.celery_worker import (
-    celery_broker_url,
+    celery_client,
     celery_env_on_test_services,
     running_celery_worker,
 )
@@ -31,13 +30,9 @@ POLL = 0.05
 
 
 def _send_task(env: dict[str, str], name: str) -> None:
-    """What beat does: send the task `name` through the broker the worker of `env` reads."""
-    app = Celery("test-sender", broker=celery_broker_url(env), set_as_current=False)
-    app.conf.broker_transport_options = {"global_keyprefix": env["CELERY_BROKER_PREFIX"]}
-    try:
-        app.send_task(name)
-    finally:
-        app.close()
+    """What beat does: send the task `name` to the workers of `env`."""
+    with celery_client(env) as client:
+        client.send_task(name)
 
 
 def _until(condition: Callable[[], bool], what: str) -> None:
