@@ -24,6 +24,7 @@ from graphql_api.execution.shared_execution import SharedEventExecutionContext
 from graphql_api.orders.mutations import OrderMutation
 from graphql_api.orders.queries import OrderQuery
 from graphql_api.orders.subscriptions import OrderSubscription
+from graphql_api.webhooks.mutations import WebhookMutation
 
 
 @strawberry.type
@@ -32,7 +33,7 @@ class Query(NodeQuery, CatalogQuery, AccountQuery, OrderQuery):
 
 
 @strawberry.type
-class Mutation(AccountMutation, CatalogMutation, CategoryMutation, OrderMutation):
+class Mutation(AccountMutation, CatalogMutation, CategoryMutation, OrderMutation, WebhookMutation):
     pass
 
 

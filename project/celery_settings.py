@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from project.env import env_int, env_str
+from project.env import env_float, env_int, env_str
 
 # kombu looks for messages of dead workers to give back every this many seconds at most.
 RESTORE_INTERVAL = 10
@@ -76,6 +76,22 @@ def celery_settings(redis_url: str | None) -> dict[str, Any]:
             "event-backlog-relay": {"task": "event_backlog_relay", "schedule": 5.0},
             "event-log-prune": {"task": "event_log_prune", "schedule": 3600.0},
             "orders-overdue-cancel": {"task": "orders_overdue_cancel", "schedule": 60.0},
+            **_webhook_schedule(),
         },
         "TASK_RETRY_MAX_DELAY": retry_max_delay,
+    }
+
+
+def _webhook_schedule() -> dict[str, Any]:
+    """Webhooks (domain/webhooks/delivery.py): deliveries every WEBHOOK_DELIVERY_INTERVAL
+    seconds (a run that starts late is dropped: the next one does its work), and the
+    delivery record pruned hourly."""
+    interval = env_float("WEBHOOK_DELIVERY_INTERVAL", 5.0)
+    return {
+        "webhook-deliveries-send": {
+            "task": "webhook_deliveries_send",
+            "schedule": interval,
+            "options": {"expires": max(interval * 2, 10.0)},
+        },
+        "webhook-delivery-prune": {"task": "webhook_delivery_prune", "schedule": 3600.0},
     }

@@ -24,6 +24,7 @@ from project.env import (
     env_str,
 )
 from project.order_settings import order_settings
+from project.webhook_settings import webhook_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "domain.orders",
     "domain.events",
     "domain.demo",
+    "domain.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -181,6 +183,7 @@ else:
 globals().update(celery_settings(REDIS_URL))
 globals().update(order_settings())
 globals().update(email_settings(debug=DEBUG))
+globals().update(webhook_settings())  # project/webhook_settings.py
 
 # --- Accounts -------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
