@@ -6,6 +6,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
+from graphql_api.accounts.api_keys import ApiKeyMutation, ApiKeyQuery
 from graphql_api.accounts.mutations import AccountMutation
 from graphql_api.accounts.queries import AccountQuery
 from graphql_api.catalog.mutations import CatalogMutation
@@ -26,12 +27,12 @@ from graphql_api.orders.subscriptions import OrderSubscription
 
 
 @strawberry.type
-class Query(NodeQuery, CatalogQuery, AccountQuery, OrderQuery):
+class Query(NodeQuery, CatalogQuery, AccountQuery, OrderQuery, ApiKeyQuery):
     pass
 
 
 @strawberry.type
-class Mutation(AccountMutation, CatalogMutation, OrderMutation):
+class Mutation(AccountMutation, CatalogMutation, OrderMutation, ApiKeyMutation):
     pass
 
 
