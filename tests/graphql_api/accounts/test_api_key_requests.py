@@ -6,17 +6,21 @@ cookie set) and a client of its own for the cost budget."""
 
 from __future__ import annotations
 
+import io
+import json
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from PIL import Image
 
 from domain.accounts.models import ApiKey, User
 from domain.accounts.tokens import access_token_encode
-from domain.catalog.models import Product
+from domain.catalog.models import Product, ProductImage
 from domain.common.permissions import StaffScope
 from tests.factories import make_api_key, make_category, make_product, make_staff, make_user
 from tests.factories.api_keys import api_key_header
@@ -285,3 +289,29 @@ def test_a_key_spends_a_budget_of_its_own(settings):
     assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
     assert _post(page, **bearer(access_token_encode(maker))).status_code == 200
     assert _post(page, **api_key_header(other_secret)).status_code == 200
+
+
+def test_a_key_uploads_an_image_without_a_csrf_token():
+    # given a key that may write the catalog, and a client that enforces CSRF
+    product = make_product()
+    _, secret = make_api_key(scopes=[StaffScope.CATALOG_WRITE])
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(buffer, format="PNG")
+    operations = {
+        "query": operation_document("staff", "ProductImageUpload"),
+        "variables": {"productId": global_id("Product", product.pk), "file": None},
+    }
+    # when it sends a multipart upload (the form a cross-site page could send)
+    response = Client(enforce_csrf_checks=True).post(
+        "/graphql/",
+        {
+            "operations": json.dumps(operations),
+            "map": json.dumps({"0": ["variables.file"]}),
+            "0": SimpleUploadedFile("front.png", buffer.getvalue(), content_type="image/png"),
+        },
+        headers={"X-Api-Key": secret},
+    )
+    # then the key's own header is enough: the image is stored
+    assert response.status_code == 200
+    assert response.json()["data"]["productImageUpload"]["errors"] == []
+    assert ProductImage.objects.filter(product=product).count() == 1
