@@ -6,6 +6,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
+from graphql_api.accounts.api_keys import ApiKeyMutation, ApiKeyQuery
 from graphql_api.accounts.mutations import AccountMutation
 from graphql_api.accounts.queries import AccountQuery
 from graphql_api.catalog.category_mutations import CategoryMutation
@@ -28,12 +29,19 @@ from graphql_api.webhooks.mutations import WebhookMutation
 
 
 @strawberry.type
-class Query(NodeQuery, CatalogQuery, AccountQuery, OrderQuery):
+class Query(NodeQuery, CatalogQuery, AccountQuery, OrderQuery, ApiKeyQuery):
     pass
 
 
 @strawberry.type
-class Mutation(AccountMutation, CatalogMutation, CategoryMutation, OrderMutation, WebhookMutation):
+class Mutation(
+    AccountMutation,
+    ApiKeyMutation,
+    CatalogMutation,
+    CategoryMutation,
+    OrderMutation,
+    WebhookMutation,
+):
     pass
 
 

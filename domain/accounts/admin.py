@@ -14,7 +14,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from domain.accounts import services
+from domain.accounts import (
+    api_key_admin,  # noqa: F401 (registers ApiKeyAdmin)
+    services,
+)
 from domain.accounts.error_codes import AccountErrorCode
 from domain.accounts.models import User
 

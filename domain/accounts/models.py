@@ -93,3 +93,27 @@ class RefreshToken(models.Model):
 
     def __str__(self) -> str:
         return f"refresh token {self.pk} of user {self.user_id}"
+
+
+class ApiKey(models.Model):
+    """A credential for a server (ERP, search indexer, script) acting for the staff member
+    who made it, limited to `scopes` (StaffScope values). The secret itself is never stored:
+    only `prefix` (its public start, shown in lists and used to find the row) and the
+    SHA-256 of the whole secret, which is random enough that a plain hash cannot be
+    reversed by guessing (domain/accounts/api_keys.py)."""
+
+    name = models.CharField(max_length=100)
+    created_by = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
+    prefix = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API key"
+        indexes: ClassVar = [models.Index(fields=["-created_at", "-id"], name="apikey_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -6,9 +6,9 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from domain.accounts.models import User
+from domain.accounts.models import ApiKey, User
 from domain.catalog.selectors import review_list_visible_to
-from domain.common.permissions import StaffScope, is_signed_in, is_staff
+from domain.common.permissions import StaffScope, is_signed_in, is_staff, require_staff
 
 
 def user_private_fields_visible(*, viewer: Any, subject: Any) -> bool:
@@ -30,3 +30,17 @@ def user_restrict_to_visible(queryset: QuerySet[User], *, viewer: Any) -> QueryS
     if is_signed_in(viewer):
         visible |= Q(pk=viewer.pk)
     return queryset.filter(visible)
+
+
+def api_key_list_visible_to(*, user: Any) -> QuerySet[ApiKey]:
+    """Every API key, newest first, for staff signed in as themselves (UNAUTHENTICATED or
+    PERMISSION_DENIED for anyone else, an API key included): keys act for the shop, so
+    each staff member sees every key, whoever made it."""
+    require_staff(user, action="list API keys")
+    return ApiKey.objects.order_by("-created_at", "-id")
+
+
+def api_key_restrict_to_visible(queryset: QuerySet[ApiKey], *, user: Any) -> QuerySet[ApiKey]:
+    """Narrow any key queryset (`node(id:)`) to what `user` may see: all for staff signed in
+    as themselves, none for anyone else."""
+    return queryset if is_staff(user) else queryset.none()

@@ -29,7 +29,7 @@ from domain.accounts.tokens import access_token_encode, refresh_token_generate, 
 from domain.catalog.models import Product, Review
 from domain.catalog.rating_stats import product_rating_stats_refresh
 from domain.common.error_codes import CommonErrorCode, field_error, input_error
-from domain.common.permissions import require_staff
+from domain.common.permissions import key_scopes, require_staff
 from domain.common.read_version import catalog_write
 from domain.events.models import ProductEventType
 from domain.events.services import product_event_record
@@ -229,7 +229,12 @@ def password_change(
     PASSWORD_CHANGE_THROTTLE_WINDOW through one sign-in (`sign_in`: the device's token
     family or the browser session, see authentication.sign_in_key), every attempt through
     it is RATE_LIMITED, right password or not, until the window ends; other sign-ins of the
-    account keep their own count."""
+    account keep their own count. An API key cannot change its maker's password."""
+    if key_scopes(user) is not None:
+        raise input_error(
+            "An API key may not change a password: sign in as yourself.",
+            CommonErrorCode.PERMISSION_DENIED,
+        )
     wait = throttling.password_change_attempt(user_id=user.pk, sign_in=sign_in)
     if wait:
         raise input_error(

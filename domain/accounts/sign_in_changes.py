@@ -1,11 +1,11 @@
 """Telling live connections that a user's sign-in changed.
 
 A WebSocket connection checks its credentials when it opens and then keeps them; after a
-password change, a sign-out, a revoked device, a deactivation, a change of rights or a
-deletion, the services call `sign_in_changed_on_commit`, and every process's connections
-of that user check again (graphql_api/websocket/sign_in_watch.py) and close with 4401 when
-their credentials no longer hold. The notification is at most once (Redis may be down):
-connections also check again every WS_AUTH_RECHECK_INTERVAL seconds."""
+password change, a sign-out, a revoked device or API key, a deactivation, a change of
+rights or a deletion, the services call `sign_in_changed_on_commit`, and every process's
+connections of that user check again (graphql_api/websocket/sign_in_watch.py) and close
+with 4401 when their credentials no longer hold. The notification is at most once (Redis
+may be down): connections also check again every WS_AUTH_RECHECK_INTERVAL seconds."""
 
 from __future__ import annotations
 

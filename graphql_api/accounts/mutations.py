@@ -10,6 +10,7 @@ from django.contrib.auth import alogin, alogout, aupdate_session_auth_hash
 from django.core.exceptions import ValidationError
 
 from domain.accounts import services
+from domain.accounts.api_keys import api_key_id_of
 from domain.accounts.authentication import bearer_token, sign_in_key
 from domain.common.error_codes import CommonErrorCode
 from graphql_api.accounts.types import UserType
@@ -83,9 +84,24 @@ def _needs_http(operation: str) -> MutationError:
     )
 
 
+def _through_api_key(info: Info, operation: str) -> MutationError | None:
+    """An API key request is no browser: it never starts or ends a session (nor sets a
+    session cookie)."""
+    if api_key_id_of(viewer_of(info)) is None:
+        return None
+    return mutation_error(
+        f"`{operation}` manages a browser session: send it without an API key.",
+        CommonErrorCode.PERMISSION_DENIED,
+    )
+
+
 def _sign_in_of(info: Info) -> str | None:
-    """The caller's sign-in (device or browser session), as limits per sign-in key it."""
+    """The caller's sign-in (device, API key or browser session), as limits per sign-in
+    key it."""
     context = info.context
+    key_id = api_key_id_of(viewer_of(info))
+    if key_id is not None:
+        return sign_in_key(access_token=None, session_key=None, api_key_id=key_id)
     if context.request is not None:
         token = bearer_token(context.request.headers.get("Authorization"))
         session = None if token else context.request.session.session_key
@@ -169,6 +185,8 @@ class AccountMutation:
     async def login(self, info: Info, email: str, password: str) -> LoginPayload:
         if info.context.request is None:
             return LoginPayload(errors=[_needs_http("login")])
+        if (refusal := _through_api_key(info, "login")) is not None:
+            return LoginPayload(errors=[refusal])
         try:
             user = await sync_to_async(services.user_authenticate)(
                 email=email, password=password, client_ip=client_ip_of(info)
@@ -186,6 +204,8 @@ class AccountMutation:
         request = info.context.request
         if request is None:
             return LogoutPayload(errors=[_needs_http("logout")])
+        if (refusal := _through_api_key(info, "logout")) is not None:
+            return LogoutPayload(errors=[refusal])
         session_user = await request.auser()
         await alogout(request)
         if session_user.is_authenticated:  # its WebSocket connections end too

@@ -2,12 +2,14 @@
 spend in a window (GRAPHQL_COST_BUDGET_WINDOW seconds, a fixed window counted in the cache,
 so in Redis across every process).
 
-The client is the signed-in user (every device of one account shares its budget), else the
-client's address (an IPv6 address by its /64, domain/common/addresses.py). Anonymous
-clients get the smallest budget. An operation over budget is refused before it runs, and
-not charged; answers served from the anonymous response cache cost nothing (they are not
-executed). When the cache is unreachable, operations are let
-through with a warning: serving matters more than metering."""
+The client is the API key a request acts through (a key is a client of its own, apart from
+the staff member who made it and from their other keys), else the signed-in user (every
+device of one account shares its budget), else the client's address (an IPv6 address by
+its /64, domain/common/addresses.py). Anonymous clients get the smallest budget. An
+operation over budget is refused before it runs, and not charged; answers served from the
+anonymous response cache cost nothing (they are not executed). When the cache is
+unreachable, operations are let through with a warning: serving matters more than
+metering."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 
+from domain.accounts.api_keys import api_key_id_of
 from domain.common.addresses import address_bucket
 
 logger = logging.getLogger(__name__)
@@ -35,6 +38,9 @@ class Client:
 
 def client_of(*, viewer: Any, address: str | None) -> Client | None:
     """None when the caller cannot be told apart (no user, no address): not metered."""
+    key_id = api_key_id_of(viewer)
+    if key_id is not None:  # a key's budget is the size of a user's
+        return Client(key=f"api-key:{key_id}", budget=settings.GRAPHQL_COST_BUDGET_USER)
     if viewer is not None and viewer.is_authenticated:
         return Client(key=f"user:{viewer.pk}", budget=settings.GRAPHQL_COST_BUDGET_USER)
     if address:

@@ -95,7 +95,7 @@ def _document_key(executor: Any) -> tuple[str, str | None, str] | None:
     )
 
 
-def _viewer_key(context: Any, *, per_viewer: bool) -> tuple[Any, bool] | None:
+def _viewer_key(context: Any, *, per_viewer: bool) -> tuple[Any, frozenset[Any]] | None:
     """Who the execution answers, as it reads the context now (the viewer of a connection
     can differ from the one its subscription started with): the viewer's class, or with
     `per_viewer` the viewer; None: never share."""
@@ -104,8 +104,10 @@ def _viewer_key(context: Any, *, per_viewer: bool) -> tuple[Any, bool] | None:
     if getattr(context, "revealed_user_ids", None):
         return None  # this connection may see more than its viewer may (tokenCreate on it)
     viewer = getattr(context, "viewer", None)
+    # The viewer's staff scopes: none for anonymous callers and customers alike (one
+    # class), every one for staff, a key's own for an API key.
     if viewer is None or not viewer.is_authenticated:
-        return (VIEWER_CLASS if not per_viewer else None, False)
+        return (VIEWER_CLASS if not per_viewer else None, frozenset())
     return (VIEWER_CLASS if not per_viewer else viewer.pk, staff_scopes(viewer))
 
 

@@ -1,8 +1,8 @@
 """HTTP caching of persisted queries sent with GET (the document named by its hash, so the
 URL is short and the same for every client).
 
-An anonymous caller's answer (no Authorization header, no session cookie: the response
-cache's rule, graphql_api/http/response_cache.py) depends only on the document, the
+An anonymous caller's answer (no Authorization or X-Api-Key header, no session cookie:
+the response cache's rule, graphql_api/http/response_cache.py) depends only on the document, the
 variables, the operation, the host, the media type and the catalog: its `ETag` is the
 SHA-256 of those with the catalog's read version (domain/common/read_version.py), so it
 changes with every change an anonymous reader could see. A matching `If-None-Match` is
@@ -22,17 +22,15 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from domain.common.read_version import acatalog_version
+from graphql_api.http.authentication import sends_credentials
 from graphql_api.http.envelope import GraphQLRequest
 from graphql_api.http.responses import negotiate
 
-PUBLIC_VARY = "Accept, Authorization, Cookie"
+PUBLIC_VARY = "Accept, Authorization, Cookie, X-Api-Key"
 
 
 def is_anonymous(request: HttpRequest) -> bool:
-    return (
-        "Authorization" not in request.headers
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
-    )
+    return not sends_credentials(request) and settings.SESSION_COOKIE_NAME not in request.COOKIES
 
 
 async def entity_tag(request: HttpRequest, operation: GraphQLRequest, digest: str) -> str:

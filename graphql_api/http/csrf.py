@@ -1,9 +1,10 @@
 """CSRF for the GraphQL endpoint.
 
 A forged cross-site request can only ride on ambient credentials, which here means the
-session cookie. So a POST that carries the session cookie and no bearer token must bring
-Django's CSRF token (GraphiQL sends it from the `csrftoken` cookie); a bearer-token or
-credential-less request needs none.
+session cookie. So a POST that carries the session cookie and no bearer token or API key
+must bring Django's CSRF token (GraphiQL sends it from the `csrftoken` cookie); a
+bearer-token, API-key or credential-less request needs none (a cross-site page cannot set
+`Authorization` or `X-Api-Key` without a preflight, which CORS refuses).
 """
 
 from __future__ import annotations
@@ -28,6 +29,14 @@ def has_bearer_token(request: HttpRequest) -> bool:
     return request.headers.get("Authorization", "").lower().startswith("bearer ")
 
 
+def has_header_credentials(request: HttpRequest) -> bool:
+    """A bearer token or an API key (`Authorization: Api-Key …` or `X-Api-Key`)."""
+    authorization = request.headers.get("Authorization", "").lower()
+    return authorization.startswith(("bearer ", "api-key ")) or bool(
+        request.headers.get("X-Api-Key", "").strip()
+    )
+
+
 def is_multipart(request: HttpRequest) -> bool:
     return request.content_type == "multipart/form-data"
 
@@ -38,7 +47,7 @@ def csrf_rejection(request: HttpRequest) -> HttpResponse | None:
     Multipart requests (file uploads) are the form a cross-site page can send without a
     preflight, so they need a bearer token or a CSRF token even without a session cookie
     (the strawberry CSRF-by-multipart advisory)."""
-    if request.method in SAFE_METHODS or has_bearer_token(request):
+    if request.method in SAFE_METHODS or has_header_credentials(request):
         return None
     if settings.SESSION_COOKIE_NAME not in request.COOKIES and not is_multipart(request):
         return None
@@ -49,5 +58,5 @@ def csrf_rejection(request: HttpRequest) -> HttpResponse | None:
         status=403,
         code="CSRF_FAILED",
         message="CSRF token missing or incorrect: send the X-CSRFToken header "
-        "(cookie sessions), or authenticate with a bearer token.",
+        "(cookie sessions), or authenticate with a bearer token or an API key.",
     )

@@ -7,8 +7,8 @@ for its thread-sensitive context, and two thread hops per middleware of the
 `MiddlewareMixin` kind (process_request, process_response), plus the request signals.
 
 `CachedAnswers` wraps the HTTP application. For a request to the GraphQL URL that may be
-answered from the cache (GET or POST, anonymous: no Authorization header, no session
-cookie, the same rule as the view's), it reads the body and checks the request as the
+answered from the cache (GET or POST, anonymous: no Authorization or X-Api-Key header,
+no session cookie, the same rule as the view's), it reads the body and checks the request as the
 view does (the envelope, CSRF), then looks for a fresh entry under the key the view would
 use. On a hit it runs the project's middleware (settings.MIDDLEWARE, the same classes, in
 their synchronous mode, in this thread: none does I/O for an anonymous request that
@@ -38,6 +38,7 @@ from django.utils.module_loading import import_string
 from graphql import OperationType
 
 from graphql_api.http import response_cache
+from graphql_api.http.authentication import CREDENTIAL_HEADERS
 from graphql_api.http.csrf import csrf_rejection
 from graphql_api.http.envelope import BadRequest, read_envelope
 from graphql_api.metrics import REQUEST_STARTED, http_outcome, observe_http
@@ -48,6 +49,8 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+# ASGI header names are lower-case bytes.
+_CREDENTIAL_HEADERS = frozenset(name.lower().encode() for name in CREDENTIAL_HEADERS)
 
 
 def _answer_of(request: HttpRequest) -> HttpResponse:
@@ -107,7 +110,7 @@ class CachedAnswers:
             return False
         cookie = settings.SESSION_COOKIE_NAME.encode() + b"="
         for name, value in scope.get("headers", ()):
-            if name == b"authorization" or (name == b"cookie" and cookie in value):
+            if name in _CREDENTIAL_HEADERS or (name == b"cookie" and cookie in value):
                 return False  # signed in (or maybe: the view decides on the parsed cookie)
             if name == b"accept" and b"text/html" in value and scope["method"] == "GET":
                 return False  # a browser asking for GraphiQL

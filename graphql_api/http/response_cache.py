@@ -1,10 +1,10 @@
 """Whole-response cache for anonymous read queries, with one computation per answer.
 
 Most storefront traffic is anonymous and asks the same catalog pages again and again. An
-anonymous caller (no Authorization header, no session cookie) sees only public data with
-no per-viewer values (isFavorite is false for all of them), so the answer depends only on
-the document, the variables, the host (absolute image URLs), the negotiated media type
-and the catalog. Answers are filed under the catalog's read version
+anonymous caller (no Authorization or X-Api-Key header, no session cookie) sees only
+public data with no per-viewer values (isFavorite is false for all of them), so the answer
+depends only on the document, the variables, the host (absolute image URLs), the
+negotiated media type and the catalog. Answers are filed under the catalog's read version
 (domain/common/read_version.py), which every committed change anonymous readers could see
 moves, so an entry can serve until the next such change: it is fresh for
 RESPONSE_CACHE_TTL seconds at most (a safety bound on anything a write path might not
@@ -57,6 +57,7 @@ from graphql import OperationType
 
 from domain.common import async_cache
 from domain.common.read_version import acatalog_version
+from graphql_api.http.authentication import sends_credentials
 from graphql_api.http.envelope import GraphQLRequest
 from graphql_api.http.local_answers import LocalAnswers
 from graphql_api.http.responses import negotiate
@@ -88,7 +89,7 @@ async def cache_key(
         return None
     if operation.uploads:
         return None  # files are no part of a key
-    if "Authorization" in request.headers or settings.SESSION_COOKIE_NAME in request.COOKIES:
+    if sends_credentials(request) or settings.SESSION_COOKIE_NAME in request.COOKIES:
         return None
     if digest is None:
         digest = envelope_digest(operation.query, operation.extensions, operation.document_id)

@@ -222,7 +222,7 @@ class GraphQLView(CheckedOperationView):
             # async code.
             request.user = await resolve_viewer(request)
         except AuthenticationFailed as failure:
-            return unauthenticated_response(request, str(failure))
+            return unauthenticated_response(request, str(failure), failure.scheme)
         try:
             response = await self.execute_checked(request, operation)
         except StrawberryRefusal as refusal:

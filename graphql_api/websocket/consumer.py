@@ -1,8 +1,9 @@
 """The GraphQL WebSocket consumer (graphql-transport-ws and legacy graphql-ws): the
 caller is resolved through the one authentication entry, from the `authorization` of the
-connection_init payload or else the session cookie; the connection then follows that
-sign-in and ends with it (see sign_in_watch.py), on both protocols, and is closed with 1001
-when the process restarts (realtime/draining.py). The legacy protocol's close codes are
+connection_init payload (`Bearer <access token>` or `Api-Key <key>`) or else the session
+cookie; the connection then follows that sign-in and ends with it (see sign_in_watch.py),
+on both protocols, and is closed with 1001 when the process restarts
+(realtime/draining.py). The legacy protocol's close codes are
 graphql_api/execution/ws_protocol.py's."""
 
 from __future__ import annotations

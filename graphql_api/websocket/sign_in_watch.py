@@ -4,9 +4,10 @@ A connection's viewer is checked at `connection_init` and then kept, so somethin
 the connection when that check would no longer pass:
 
 - the access token's expiry, or the session's expiry date: a timer at that moment;
-- a password change, sign-out, revoked device, deactivation, change of the staff flag or
-  deletion: the domain tells the user's group (`realtime.bus.user_auth_group`) after
-  commit, on every process, and each of the user's connections checks its sign-in again;
+- a password change, sign-out, revoked device, revoked API key, deactivation, change of
+  the staff flag or deletion: the domain tells the user's group
+  (`realtime.bus.user_auth_group`) after commit, on every process, and each of the user's
+  connections checks its sign-in again;
 - a notification the layer lost: every WS_AUTH_RECHECK_INTERVAL seconds anyway.
 
 When the sign-in no longer holds the connection is closed with 4401: the client signs in
