@@ -9,7 +9,7 @@ from graphql_api.execution.core_schema import core_schema
 from graphql_api.schema import schema
 from tests.support.graphql import CONTRACT, contract_document
 
-SERVED = ["storefront", "account", "shopping", "staff", "realtime", "backoffice"]
+SERVED = ["storefront", "account", "shopping", "staff", "realtime", "backoffice", "integrations"]
 
 
 def test_every_contract_document_is_served():
