@@ -68,6 +68,18 @@ def require_signed_in(actor: Any, *, message: str = "Sign in first.") -> None:
         raise input_error(message, CommonErrorCode.UNAUTHENTICATED)
 
 
+def require_customer(actor: Any, *, action: str) -> None:
+    """For what a person does for themself (ordering, reviewing, favourites): signed in,
+    and not through an API key, which acts only within its staff scopes (PERMISSION_DENIED
+    naming `action`)."""
+    require_signed_in(actor)
+    if key_scopes(actor) is not None:
+        raise input_error(
+            f"An API key acts only within its staff scopes; to {action}, sign in.",
+            CommonErrorCode.PERMISSION_DENIED,
+        )
+
+
 def require_staff(
     actor: Any, *, scope: StaffScope | None = None, action: str | None = None
 ) -> None:

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from domain.catalog.models import Product
 from domain.common.error_codes import CommonErrorCode, field_error, input_error
-from domain.common.permissions import StaffScope, is_staff, require_signed_in
+from domain.common.permissions import StaffScope, is_staff, require_customer
 from domain.events.models import OrderEventType, ProductEventType
 from domain.events.services import order_event_record, product_event_record
 from domain.orders.error_codes import OrderErrorCode
@@ -87,7 +87,7 @@ def _merged_lines(lines: list[OrderLineRequest]) -> OrderedDict[int, tuple[int, 
 def order_place(
     *, actor: Any, lines: list[OrderLineRequest], idempotency_key: str | None = None
 ) -> Order:
-    require_signed_in(actor)
+    require_customer(actor, action="place an order")
     if idempotency_key is not None:
         idempotency_key = idempotency_key.strip()
         if not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
@@ -191,7 +191,8 @@ def _line_errors(
 def order_cancel(*, actor: Any, order_id: int) -> Order:
     """The owner or staff cancel a PENDING or CONFIRMED order; its stock returns exactly
     once (the order row is locked and its status checked under the lock)."""
-    require_signed_in(actor)
+    if not is_staff(actor, StaffScope.ORDERS_WRITE):
+        require_customer(actor, action="cancel an order")
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(pk=order_id).first()
         if order is None or not (

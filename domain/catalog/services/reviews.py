@@ -13,7 +13,7 @@ from domain.catalog.rating_stats import product_rating_stats_refresh
 from domain.catalog.selectors import product_restrict_to_visible
 from domain.catalog.validation import Errors
 from domain.common.error_codes import CommonErrorCode, field_error, input_error
-from domain.common.permissions import StaffScope, is_staff, require_signed_in
+from domain.common.permissions import StaffScope, is_staff, require_customer
 from domain.common.read_version import catalog_write
 from domain.events.models import ProductEventType
 from domain.events.services import product_event_record
@@ -53,7 +53,7 @@ def _lock_visible_product(*, actor: Any, product_id: int) -> Product:
 def review_create(
     *, actor: Any, product_id: int, rating: int, title: str, body: str | None = None
 ) -> Review:
-    require_signed_in(actor)
+    require_customer(actor, action="review a product")
     errors = Errors()
     cleaned = _clean_review(errors, rating=rating, title=title, body=body or "")
     errors.raise_if_any()
@@ -103,7 +103,7 @@ def review_update(
 ) -> Review:
     """The author edits their review. Values equal to the stored ones change nothing: no
     write, no new `updatedAt`, no move of the catalog's read version."""
-    require_signed_in(actor)
+    require_customer(actor, action="edit a review")
     review = _owned_review(actor=actor, review_id=review_id, staff_may=False)
     errors = Errors()
     cleaned = _clean_review(errors, rating=rating, title=title, body=body)
@@ -142,7 +142,8 @@ def _ratings_changed(product: Product) -> None:
 
 def review_delete(*, actor: Any, review_id: int) -> int:
     """The author, or staff, removes a review."""
-    require_signed_in(actor)
+    if not is_staff(actor, StaffScope.CATALOG_WRITE):
+        require_customer(actor, action="delete a review")
     review = _owned_review(actor=actor, review_id=review_id, staff_may=True)
     with catalog_write():
         product = Product.all_objects.select_for_update().filter(pk=review.product_id).first()
@@ -155,7 +156,7 @@ def review_delete(*, actor: Any, review_id: int) -> int:
 def favorite_toggle(*, actor: Any, product_id: int) -> tuple[Product, bool]:
     """Favourite a visible product, or un-favourite it; returns the product and whether it
     is now a favourite."""
-    require_signed_in(actor)
+    require_customer(actor, action="mark favourites")
     product = (
         product_restrict_to_visible(Product.objects.all(), user=actor).filter(pk=product_id).first()
     )

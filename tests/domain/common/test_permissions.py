@@ -10,6 +10,7 @@ from domain.common.permissions import (
     API_KEY_SCOPES_ATTRIBUTE,
     StaffScope,
     is_staff,
+    require_customer,
     require_staff,
     staff_scopes,
 )
@@ -127,3 +128,21 @@ def test_require_staff_names_the_scope_a_key_lacks():
         ["This API key may not edit accounts: it needs a staff sign-in, not an API key."],
     )
     require_staff(actor, scope=StaffScope.CATALOG_READ)  # let through
+
+
+def test_require_customer_refuses_any_key_and_lets_a_person_through():
+    # given a key holding every scope, and the person who made it
+    staff = make_staff()
+    actor = _through_key(make_staff(), *StaffScope)
+    # when
+    with pytest.raises(ValidationError) as refused:
+        require_customer(actor, action="place an order")
+    # then
+    assert (refused.value.code, refused.value.messages) == (
+        "permission_denied",
+        ["An API key acts only within its staff scopes; to place an order, sign in."],
+    )
+    require_customer(staff, action="place an order")  # let through
+    with pytest.raises(ValidationError) as anonymous:
+        require_customer(AnonymousUser(), action="place an order")
+    assert anonymous.value.code == "unauthenticated"
