@@ -73,10 +73,15 @@ def presented_credentials(
     authorization: str | None, api_key: str | None = None
 ) -> Credentials | None:
     """The credentials of an `Authorization` value (`Bearer <token>` or `Api-Key <key>`)
-    and an `X-Api-Key` value; None when neither has a value (empty ones count as absent).
+    and an `X-Api-Key` value (None: the header is absent); None when neither is given (an
+    empty `Authorization` counts as absent).
 
-    Raises AuthenticationFailed for another scheme, an empty token or key, or both headers
-    at once (which one would be meant is not for the server to guess)."""
+    Raises AuthenticationFailed for another scheme, an empty token or key (an `X-Api-Key`
+    header that is present but blank included: a key was meant, and a caller meaning a key
+    never runs as anonymous), or both headers at once (which one would be meant is not for
+    the server to guess)."""
+    if api_key is not None and not api_key.strip():
+        raise AuthenticationFailed("The `X-Api-Key` header is empty.", scheme=API_KEY)
     authorization = (authorization or "").strip()
     api_key = (api_key or "").strip()
     if authorization and api_key:

@@ -8,14 +8,20 @@ from django.db.models import Q, QuerySet
 
 from domain.accounts.models import ApiKey, User
 from domain.catalog.selectors import review_list_visible_to
-from domain.common.permissions import StaffScope, is_signed_in, is_staff, require_staff
+from domain.common.permissions import (
+    StaffScope,
+    acts_as_themself,
+    is_signed_in,
+    is_staff,
+    require_staff,
+)
 
 
 def user_private_fields_visible(*, viewer: Any, subject: Any) -> bool:
     """A user's email, staff flag, favourites and orders are seen by that user and by staff."""
     if is_staff(viewer, StaffScope.ORDERS_READ):
         return True
-    return is_signed_in(viewer) and viewer.pk == subject.pk
+    return acts_as_themself(viewer) and viewer.pk == subject.pk
 
 
 def user_restrict_to_visible(queryset: QuerySet[User], *, viewer: Any) -> QuerySet[User]:

@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 from domain.catalog.models import Category, Favorite
 from domain.catalog.selectors import category_subtree
 from domain.common.error_codes import CommonErrorCode, field_error
-from domain.common.permissions import require_signed_in
+from domain.common.permissions import require_customer
 
 MIN_RATING = 0
 MAX_RATING = 5
@@ -60,6 +60,6 @@ def product_condition_in_category_slug(*, slug: str, prefix: str = "") -> Q:
 def product_condition_favorite_of(*, user: Any, is_favorite: bool, prefix: str = "") -> Q:
     """`user`'s favourites, or (false) every product but them. Anonymous users have no
     favourites to filter by: refused with UNAUTHENTICATED."""
-    require_signed_in(user)
+    require_customer(user, action="filter by your favourites")
     condition = Q(**{f"{prefix}pk__in": Favorite.objects.filter(user=user).values("product_id")})
     return condition if is_favorite else ~condition

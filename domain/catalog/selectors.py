@@ -16,7 +16,12 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 from domain.catalog.models import Category, Favorite, Product, ProductImage, Review
-from domain.common.permissions import StaffScope, is_signed_in, is_staff, require_staff
+from domain.common.permissions import (
+    StaffScope,
+    acts_as_themself,
+    is_staff,
+    require_staff,
+)
 
 
 def product_restrict_to_visible(queryset: QuerySet[Product], *, user: Any) -> QuerySet[Product]:
@@ -51,8 +56,9 @@ def product_list_favorited_by(*, owner: Any, viewer: Any) -> QuerySet[Product]:
 
 
 def product_ids_favorited(*, user: Any, product_ids: Iterable[int]) -> set[int]:
-    """Which of these products `user` has favourited (none for anonymous users)."""
-    if not is_signed_in(user):
+    """Which of these products `user` has favourited (none for anonymous users and API
+    keys)."""
+    if not acts_as_themself(user):
         return set()
     return set(
         Favorite.objects.filter(user=user, product_id__in=list(product_ids)).values_list(
@@ -62,8 +68,9 @@ def product_ids_favorited(*, user: Any, product_ids: Iterable[int]) -> set[int]:
 
 
 def favorite_list_of(*, user: Any) -> QuerySet[Favorite]:
-    """`user`'s favourites (none for anonymous users), as a queryset to compose."""
-    if not is_signed_in(user):
+    """`user`'s favourites (none for anonymous users and API keys), as a queryset to
+    compose."""
+    if not acts_as_themself(user):
         return Favorite.objects.none()
     return Favorite.objects.filter(user=user)
 

@@ -40,6 +40,12 @@ def is_signed_in(user: Any) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
+def acts_as_themself(user: Any) -> bool:
+    """Signed in, and not through an API key: the one who may read and do what is a
+    person's own (their orders, favourites, e-mail), which no key scope covers."""
+    return is_signed_in(user) and key_scopes(user) is None
+
+
 def key_scopes(user: Any) -> frozenset[StaffScope] | None:
     """The scopes of the API key `user` acts through; None when not through a key."""
     return getattr(user, API_KEY_SCOPES_ATTRIBUTE, None)
@@ -73,7 +79,7 @@ def require_customer(actor: Any, *, action: str) -> None:
     and not through an API key, which acts only within its staff scopes (PERMISSION_DENIED
     naming `action`)."""
     require_signed_in(actor)
-    if key_scopes(actor) is not None:
+    if not acts_as_themself(actor):
         raise input_error(
             f"An API key acts only within its staff scopes; to {action}, sign in.",
             CommonErrorCode.PERMISSION_DENIED,

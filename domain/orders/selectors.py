@@ -6,15 +6,22 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from domain.common.permissions import StaffScope, is_signed_in, is_staff, require_staff
+from domain.common.permissions import (
+    StaffScope,
+    acts_as_themself,
+    is_signed_in,
+    is_staff,
+    require_customer,
+    require_staff,
+)
 from domain.orders.models import Order, OrderStatus
 
 
 def order_restrict_to_visible(queryset: QuerySet[Order], *, user: Any) -> QuerySet[Order]:
     if is_staff(user, StaffScope.ORDERS_READ):
         return queryset
-    if not is_signed_in(user):
-        return queryset.none()
+    if not acts_as_themself(user):
+        return queryset.none()  # anonymous, or an API key without ORDERS_READ
     return queryset.filter(customer=user)
 
 
@@ -34,13 +41,15 @@ def order_customer_visible_to(order: Order, *, user: Any) -> bool:
     for one loaded order; the lists above only hold orders that pass it)."""
     if is_staff(user, StaffScope.ORDERS_READ):
         return True
-    return is_signed_in(user) and order.customer_id == user.pk
+    return acts_as_themself(user) and order.customer_id == user.pk
 
 
 def order_list_of_customer(*, customer: Any) -> QuerySet[Order]:
-    """The orders `customer` placed, newest first."""
+    """The orders `customer` placed, newest first. An API key has no orders of its own
+    (PERMISSION_DENIED: it acts only within its staff scopes)."""
     if not is_signed_in(customer):
         return Order.objects.none()
+    require_customer(customer, action="list your own orders")
     return Order.objects.filter(customer=customer)
 
 

@@ -190,7 +190,8 @@ def _line_errors(
 
 def order_cancel(*, actor: Any, order_id: int) -> Order:
     """The owner or staff cancel a PENDING or CONFIRMED order; its stock returns exactly
-    once (the order row is locked and its status checked under the lock)."""
+    once (the order row is locked and its status checked under the lock). A PENDING order
+    whose payment has begun is not cancelled (INVALID_STATUS) until processing settles it."""
     if not is_staff(actor, StaffScope.ORDERS_WRITE):
         require_customer(actor, action="cancel an order")
     with transaction.atomic():
@@ -202,6 +203,15 @@ def order_cancel(*, actor: Any, order_id: int) -> Order:
         if order.status not in CANCELLABLE:
             raise input_error(
                 f"A {order.status.lower()} order cannot be cancelled.",
+                OrderErrorCode.INVALID_STATUS,
+            )
+        if order.status == OrderStatus.PENDING and order.payment_attempts > 0:
+            # The provider may have been charged already (a run that died before its
+            # commit, a timeout after the charge landed): processing settles the order
+            # first (domain/orders/processing.py), then it may be cancelled.
+            raise input_error(
+                "This order's payment is under way: it can be cancelled once the payment "
+                "has completed.",
                 OrderErrorCode.INVALID_STATUS,
             )
         order_stock_return(order)

@@ -45,7 +45,7 @@ from typing import Any
 from graphql import ExecutionResult
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from domain.common.permissions import staff_scopes
+from domain.common.permissions import key_scopes, staff_scopes
 from graphql_api.execution.shared_frames import SharedData
 from graphql_api.metrics import SHARED_EXECUTIONS
 from graphql_api.subscriptions.viewer_fields import reads_per_viewer_fields
@@ -108,7 +108,9 @@ def _viewer_key(context: Any, *, per_viewer: bool) -> tuple[Any, frozenset[Any]]
     # class), every one for staff, a key's own for an API key.
     if viewer is None or not viewer.is_authenticated:
         return (VIEWER_CLASS if not per_viewer else None, frozenset())
-    return (VIEWER_CLASS if not per_viewer else viewer.pk, staff_scopes(viewer))
+    # A key acting for a person is never that person (their orders, favourites, e-mail).
+    person = viewer.pk if key_scopes(viewer) is None else ("key", viewer.pk)
+    return (VIEWER_CLASS if not per_viewer else person, staff_scopes(viewer))
 
 
 class _NotShareable(Exception):

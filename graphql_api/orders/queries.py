@@ -25,7 +25,8 @@ class OrderQuery:
         viewer = viewer_of(info)
         if not viewer.is_authenticated:
             raise unauthenticated("Sign in to see your orders.")
-        return selectors.order_list_of_customer(customer=viewer)
+        with domain_refusals_as_errors():
+            return selectors.order_list_of_customer(customer=viewer)
 
     @strawberry_django.connection(
         CursorConnection[OrderType],

@@ -8,12 +8,14 @@ from typing import Any
 
 import strawberry
 
+from domain.common.permissions import require_customer
 from domain.events.models import OrderEventType as DomainOrderEventType
 from domain.events.publishing import order_event_message
 from domain.events.selectors import order_event_latest_id, order_events_after
 from domain.orders.selectors import order_get_visible
 from graphql_api.common.enums import enum_from_choices
 from graphql_api.common.errors import unauthenticated
+from graphql_api.common.permissions import domain_refusals_as_errors
 from graphql_api.context import Info, viewer_of
 from graphql_api.orders.types import OrderType
 from graphql_api.subscriptions.adapter import db_read, log_reader, subscription_events
@@ -47,6 +49,8 @@ class OrderSubscription:
         viewer = viewer_of(info)
         if not viewer.is_authenticated:
             raise unauthenticated("Sign in to follow your orders.")
+        with domain_refusals_as_errors():
+            require_customer(viewer, action="follow your orders")
         after_id = decode_cursor(STREAM, after)
 
         def fetch_after(position: int) -> list[dict[str, Any]]:

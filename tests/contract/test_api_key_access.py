@@ -21,7 +21,15 @@ from domain.catalog.models import Category, Favorite, Review
 from domain.common.permissions import StaffScope
 from domain.orders.models import Order, OrderStatus
 from domain.webhooks.models import WebhookEndpoint
-from tests.factories import make_api_key, make_category, make_order, make_product, make_user
+from tests.factories import (
+    make_api_key,
+    make_category,
+    make_favorite,
+    make_order,
+    make_product,
+    make_staff,
+    make_user,
+)
 from tests.factories.api_keys import api_key_header
 from tests.factories.webhooks import make_webhook
 from tests.support.graphql import contract_document, error_codes
@@ -267,3 +275,38 @@ def test_a_key_never_does_what_a_person_does_for_themself(world, operation, vari
     assert status == 200, response
     assert _refusals(response) == {"PERMISSION_DENIED"}
     assert _state() == before
+
+
+def test_a_key_reads_nothing_that_is_its_maker_s_own(world):
+    # given a staff member with an order and a favourite, and their key holding every
+    # scope but ORDERS_READ (which shows every customer's orders and accounts)
+    maker = make_staff(email="maker@example.com")
+    make_order(customer=maker, lines=[(world["product"], 1)])
+    make_favorite(user=maker, product=world["product"])
+    _, secret = make_api_key(
+        created_by=maker, scopes=[scope for scope in StaffScope if scope != StaffScope.ORDERS_READ]
+    )
+    # when / then: their orders are refused, their private fields hidden, no favourites
+    _, orders = _send("account", "MyOrders", {}, secret)
+    assert error_codes(orders) == ["PERMISSION_DENIED"]
+    _, me = _send("account", "Me", {}, secret)
+    assert me["data"]["me"]["email"] is None
+    assert me["data"]["me"]["favorites"] == {"edges": []}
+    _, page = _send("storefront", "CatalogPage", {}, secret)
+    assert [edge["node"]["isFavorite"] for edge in page["data"]["products"]["edges"]] == [False]
+    _, filtered = _send("storefront", "CatalogPage", {"filters": {"isFavorite": True}}, secret)
+    assert error_codes(filtered) == ["PERMISSION_DENIED"]
+
+
+@pytest.mark.parametrize("value", ["", "   "], ids=["empty", "blank"])
+def test_an_empty_x_api_key_header_gets_401_not_anonymous_access(world, value):
+    # when
+    response = Client().post(
+        "/graphql/",
+        {"query": "{ products(first: 1) { totalCount } }"},
+        content_type="application/json",
+        headers={"X-Api-Key": value},
+    )
+    # then
+    assert response.status_code == 401
+    assert error_codes(response.json()) == ["UNAUTHENTICATED"]

@@ -34,7 +34,16 @@ def test_the_celery_app_acknowledges_late_and_gives_back_the_tasks_of_dead_worke
     visibility = conf.broker_transport_options["visibility_timeout"]
     assert visibility > settings.TASK_RETRY_MAX_DELAY + conf.task_time_limit
     tasks = {entry["task"] for entry in conf.beat_schedule.values()}
-    assert tasks == {"event_backlog_relay", "event_log_prune", "orders_overdue_cancel"}
+    assert tasks == {
+        "event_backlog_relay",
+        "event_log_prune",
+        "orders_overdue_cancel",
+        "webhook_deliveries_send",
+        "webhook_delivery_prune",
+    }
+    # and every scheduled task is one the worker knows
+    app.loader.import_default_modules()
+    assert tasks <= set(app.tasks)
 
 
 def test_a_visibility_timeout_a_retry_could_outlast_stops_start_up(tmp_path):

@@ -54,8 +54,11 @@ async def test_a_valid_key_signs_the_connection_in_as_its_maker_within_its_scope
     _, secret = await _key(maker, scopes=[StaffScope.CATALOG_READ])
     # when it opens a connection
     socket = await open_ws(init={"authorization": f"Api-Key {secret}"})
-    # then it is its maker, sees unpublished products, and may not write
-    assert (await _answer(socket, "{ me { email } }")) == {"data": {"me": {"email": maker.email}}}
+    # then it is its maker (whose e-mail is not the key's to read), sees unpublished
+    # products, and may not write
+    assert (await _answer(socket, "{ me { id email } }")) == {
+        "data": {"me": {"id": global_id("User", maker.pk), "email": None}}
+    }
     staff_read = await _answer(
         socket, "{ products(first: 5, includeUnpublished: true) { totalCount } }"
     )
@@ -75,6 +78,19 @@ async def test_a_key_without_catalog_read_is_refused_the_staff_read(open_ws, mak
     message = await socket.receive()
     codes = [e["extensions"]["code"] for e in message["payload"].get("errors", [])]
     assert codes == ["PERMISSION_DENIED"]
+
+
+async def test_a_key_may_not_follow_its_maker_s_own_orders(open_ws, maker):
+    # given a key holding every scope
+    _, secret = await _key(maker)
+    socket = await open_ws(init={"authorization": f"Api-Key {secret}"})
+    # when it subscribes to OnMyOrderUpdates
+    await socket.subscribe("subscription { myOrderUpdates { type } }")
+    message = await socket.receive()
+    # then it is refused: a key has no orders of its own
+    codes = [e["extensions"]["code"] for e in message["payload"]["errors"]]
+    assert (message["type"], codes) == ("next", ["PERMISSION_DENIED"])
+    assert message["payload"]["data"] is None
 
 
 async def test_a_valid_key_is_accepted_on_the_legacy_protocol(open_ws, maker):

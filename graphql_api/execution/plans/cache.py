@@ -29,7 +29,7 @@ from typing import Any
 from django.db import connection as db_connection
 from django.db.models import Expression, Field
 
-from domain.common.permissions import StaffScope, is_signed_in, is_staff
+from domain.common.permissions import StaffScope, is_signed_in, is_staff, key_scopes
 
 MAX_ENTRIES = 512
 
@@ -117,8 +117,13 @@ class Statement:
 
 
 def viewer_class(viewer: Any) -> str:
+    """What a compiled statement depends on of its viewer: staff reads of the catalog, and
+    whether the viewer has favourites of their own (a person signed in, not a key)."""
+    through_key = key_scopes(viewer) is not None
     if is_staff(viewer, StaffScope.CATALOG_READ):
-        return "staff"
+        return "staff-key" if through_key else "staff"
+    if through_key:
+        return "key"
     return "signed-in" if is_signed_in(viewer) else "anonymous"
 
 

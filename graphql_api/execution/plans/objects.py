@@ -13,7 +13,7 @@ from django.db.models import TextField as TextOutput
 from domain.accounts.models import User
 from domain.catalog import selectors
 from domain.catalog.models import Category
-from domain.common.permissions import is_signed_in
+from domain.common.permissions import acts_as_themself
 from graphql_api.execution.plans import sql
 from graphql_api.execution.plans.cache import BoundViewer, Param
 from graphql_api.execution.plans.connections import connection, page_arguments
@@ -74,7 +74,7 @@ def _datetime(name: str) -> Inliner:
 
 
 def _is_favorite(selected: Selected, env: Env) -> Any:
-    if not is_signed_in(env.viewer):
+    if not acts_as_themself(env.viewer):
         return sql.constant("false")
     viewer = BoundViewer("viewer", User._meta.pk, env.viewer)  # the id bound per request
     favorites = selectors.favorite_list_of(user=viewer).filter(product=OuterRef("pk"))

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 
 from domain.catalog.models import Product
 from domain.events.models import OrderEvent, OrderEventType
@@ -205,6 +206,28 @@ def test_a_cancelled_order_is_left_alone_and_its_stock_returns_once(product):
     assert charge_count(order.pk) == 0
     assert _stock(product) == 10
     assert _status_events(order.pk) == ["CANCELLED"]
+
+
+def test_an_order_whose_payment_began_is_not_cancelled_until_it_is_settled(product):
+    # given: the provider charged, then the worker died before its commit
+    customer = make_user()
+    order = order_place(actor=customer, lines=[OrderLineRequest(product.pk, 2)])
+    Order.objects.filter(pk=order.pk).update(payment_attempts=1)
+    DeterministicProvider().charge(
+        order, idempotency_key=processing.payment_idempotency_key(order.pk)
+    )
+    # when the customer cancels meanwhile
+    with pytest.raises(ValidationError) as refused:
+        order_cancel(actor=customer, order_id=order.pk)
+    # then it is refused, nothing changes, and the redelivered task confirms the paid order
+    assert refused.value.code == "invalid_status"
+    assert (Order.objects.get(pk=order.pk).status, _stock(product)) == ("PENDING", 8)
+    assert processing.order_process(order_id=order.pk).status == "CONFIRMED"
+    assert charge_count(order.pk) == 1
+    # and once settled, it may be cancelled (stock back once)
+    order_cancel(actor=customer, order_id=order.pk)
+    assert _stock(product) == 10
+    assert _status_events(order.pk) == ["CONFIRMED", "CANCELLED"]
 
 
 def test_a_failed_eager_task_leaves_the_order_pending_and_the_mutation_answers(

@@ -14,7 +14,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 
 from domain.catalog.models import Product, Review
+from domain.common.permissions import StaffScope
 from tests.factories import (
+    make_api_key,
     make_category,
     make_favorite,
     make_product,
@@ -22,6 +24,7 @@ from tests.factories import (
     make_review,
     make_user,
 )
+from tests.factories.api_keys import api_key_header
 
 NAMES = [
     "Lampe \u00e0 p\u00e9trole",
@@ -53,7 +56,19 @@ def adversarial_catalog() -> Catalog:
     other = make_user(email="other@example.com", display_name="Other\x02")
     staff = make_user(email="staff@example.com", is_staff=True)
     catalog = Catalog(
-        roles={"anonymous": None, "customer": customer, "other": other, "staff": staff}
+        roles={
+            "anonymous": None,
+            "customer": customer,
+            "other": other,
+            "staff": staff,
+            # keys of the staff member: one reading the catalog as staff, one without
+            "key": ApiKeyCaller(
+                make_api_key(created_by=staff, scopes=[StaffScope.CATALOG_READ])[1]
+            ),
+            "scopeless key": ApiKeyCaller(
+                make_api_key(created_by=staff, scopes=[StaffScope.ORDERS_READ])[1]
+            ),
+        }
     )
     root = make_category(name="Root \u00e9", position=2)
     child = make_category(name="Kid \U0001f9f8", parent=root, position=1)
@@ -96,10 +111,20 @@ def adversarial_catalog() -> Catalog:
     for product in catalog.products[:3] + catalog.hidden[:1]:
         make_favorite(user=customer, product=product)
     make_favorite(user=other, product=catalog.products[-1])
+    make_favorite(user=staff, product=catalog.products[0])  # never shown to the staff's keys
     return catalog
 
 
+@dataclass(frozen=True)
+class ApiKeyCaller:
+    """A role that sends an API key's secret instead of signing in."""
+
+    secret: str
+
+
 def client_as(user: Any) -> Client:
+    if isinstance(user, ApiKeyCaller):
+        return Client(headers=api_key_header(user.secret))
     client = Client()
     if user is not None and not isinstance(user, AnonymousUser):
         client.force_login(user)

@@ -22,7 +22,7 @@ from tests.support.ids import global_id
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 COMPILED_STATEMENT = "SELECT ((SELECT row_to_json"
-ROLES = ["anonymous", "customer", "other", "staff"]
+ROLES = ["anonymous", "customer", "other", "staff", "key", "scopeless key"]
 HEAVY = (Path(__file__).resolve().parents[4] / "bench/queries/catalog_ours.graphql").read_text()
 # Shapes a plan must get exactly right: aliases, repeated and nested fragments, @include and
 # @skip, __typename everywhere, pageInfo in full, a nested connection's totalCount.
