@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils.text import slugify
 from PIL import Image
 
@@ -247,7 +248,9 @@ def _reviews_for(planned: list[_PlannedProduct], reviewers: list[User]) -> Itera
 def _ensure_demo_orders(report: SeedReport, seed: int) -> None:
     customer = User.objects.get(email=CUSTOMER_ACCOUNT.email)
     rng = random.Random(f"{seed}:orders")
-    products = list(Product.objects.published().order_by("id")[:30])
+    # Orders hold the stock they took (cancelling one gives it back): only products with
+    # enough for the three orders' lines at most (3 each).
+    products = list(Product.objects.published().filter(stock__gte=9).order_by("id")[:30])
     if not products:
         return
     statuses = [OrderStatus.SHIPPED, OrderStatus.CONFIRMED, OrderStatus.PENDING]
@@ -274,4 +277,6 @@ def _ensure_demo_orders(report: SeedReport, seed: int) -> None:
             )
             for product, quantity in lines
         )
+        for product, quantity in lines:
+            Product.all_objects.filter(pk=product.pk).update(stock=F("stock") - quantity)
         report.orders += 1

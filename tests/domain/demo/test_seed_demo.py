@@ -107,3 +107,24 @@ def test_seed_demo_if_empty_adds_nothing_to_a_database_with_products():
     output = _seed("--products", "9", "--if-empty")
     assert Product.all_objects.count() == 3
     assert "already has products" in output
+
+
+def test_demo_orders_take_the_stock_their_lines_hold(monkeypatch):
+    # given the demo catalog without its orders
+    from domain.demo import seeding
+
+    monkeypatch.setattr(seeding, "_ensure_demo_orders", lambda report, seed: None)
+    _seed("--products", "30", "--seed", "7")
+    before = dict(Product.all_objects.values_list("pk", "stock"))
+    monkeypatch.undo()
+    # when the demo orders are added
+    seeding._ensure_demo_orders(seeding.SeedReport(), 7)
+    # then each product's stock went down by what the orders' lines hold (so that cancelling
+    # one, by its customer or the payment timeout, gives back only what it took)
+    taken: dict[int, int] = {}
+    for product_id, quantity in OrderLine.objects.values_list("product_id", "quantity"):
+        taken[product_id] = taken.get(product_id, 0) + quantity
+    assert taken
+    after = dict(Product.all_objects.values_list("pk", "stock"))
+    assert after == {pk: stock - taken.get(pk, 0) for pk, stock in before.items()}
+    assert min(after.values()) >= 0
