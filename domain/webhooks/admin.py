@@ -11,14 +11,20 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
-from domain.webhooks import services
+from domain.webhooks import resuming, services
 from domain.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEventType
 
 
 class WebhookEndpointForm(forms.ModelForm):
     events = forms.MultipleChoiceField(
         choices=WebhookEventType.choices, widget=forms.CheckboxSelectMultiple
+    )
+    skip_missed_events = forms.BooleanField(
+        required=False,
+        help_text="Start from the newest event, skipping whatever it has not received yet "
+        "(logged). Needed to re-enable it once the event log no longer holds what it missed.",
     )
 
     class Meta:
@@ -35,6 +41,12 @@ class WebhookEndpointForm(forms.ModelForm):
             for name, errors in error.error_dict.items():
                 if name in self.fields and name not in self.errors:
                     self.add_error(name, errors)
+        endpoint = self.instance
+        reenabling = endpoint.pk and not endpoint.is_active and data.get("is_active")
+        if reenabling and not data.get("skip_missed_events"):
+            refusal = resuming.reenable_refusal(endpoint, now=timezone.now())
+            if refusal is not None:
+                self.add_error("is_active", refusal.error_dict["is_active"])
         return data
 
 
@@ -71,12 +83,15 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         "retry_event_id",
         "failed_attempts",
         "next_attempt_at",
+        "undelivered_since",
     )
     inlines = (WebhookDeliveryInline,)
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         editable = ("url", "events", "description")
-        return (*editable, "is_active", *self.readonly_fields) if obj else editable
+        if not obj:
+            return editable
+        return (*editable, "is_active", "skip_missed_events", *self.readonly_fields)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         """Through the services (the form ran their checks already)."""
@@ -84,7 +99,11 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         fields = {name: data[name] for name in ("url", "events", "description")}
         if change:
             endpoint = services.webhook_update(
-                actor=request.user, webhook_id=obj.pk, is_active=data["is_active"], **fields
+                actor=request.user,
+                webhook_id=obj.pk,
+                is_active=data["is_active"],
+                skip_missed_events=bool(data.get("skip_missed_events")),
+                **fields,
             )
         else:
             endpoint = services.webhook_create(actor=request.user, **fields)

@@ -26,7 +26,12 @@ in all. Later events of that endpoint wait behind it, so a receiver gets each lo
 in order. When attempt WEBHOOK_MAX_ATTEMPTS (8) fails too, the endpoint is disabled
 (`is_active` false, `disabled_at`, `disabled_reason`) and staff are told (an ERROR log
 line on `domain.webhooks` and an e-mail to settings.ADMINS). Its cursor stays before the
-failed event: once re-enabled, it starts again from that event.
+failed event, and `undelivered_since` records when that event happened: once re-enabled,
+it starts again from that event, if the event log still holds it (resuming.py).
+
+An attempt never raises: a defect anywhere in it (building the payload, http.client) is a
+failed attempt like any other, recorded as "Internal error (...)", logged with its
+traceback, and retried later; the other endpoints are served all the same.
 """
 
 from __future__ import annotations
@@ -41,10 +46,11 @@ from django.core.mail import mail_admins
 from django.db import connection, transaction
 from django.utils import timezone
 
+from domain.events.models import OrderEvent, ProductEvent
 from domain.webhooks import transport
 from domain.webhooks.addresses import TargetRefused, checked_addresses, target_of
 from domain.webhooks.models import EventStream, WebhookDelivery, WebhookEndpoint
-from domain.webhooks.payloads import Message, message_of
+from domain.webhooks.payloads import Message, message_id, message_of
 from domain.webhooks.selectors import webhook_due_ids, webhook_pending
 from domain.webhooks.signing import signed_headers
 
@@ -65,6 +71,7 @@ DELIVERY_FIELDS = (
     "is_active",
     "disabled_at",
     "disabled_reason",
+    "undelivered_since",
 )
 
 
@@ -128,15 +135,16 @@ def _deliver_next(endpoint_id: int, now: datetime | None) -> bool:
                 endpoint.save(update_fields=CURSOR_FIELDS)
             return False
         _bound_idle_transaction()
-        message = message_of(pending.event)
-        attempt = endpoint.failed_attempts + 1 if endpoint.retry_event_id == message.id else 1
-        outcome = _attempt(endpoint, message)
+        event, stream = pending.event, EventStream(pending.stream)
+        webhook_id = message_id(stream, event.pk)
+        attempt = endpoint.failed_attempts + 1 if endpoint.retry_event_id == webhook_id else 1
+        outcome = _attempt_guarded(endpoint, event)
         WebhookDelivery.objects.create(
             endpoint=endpoint,
-            stream=message.stream,
-            event_pk=message.event_pk,
-            event_id=message.id,
-            event_type=message.type,
+            stream=stream,
+            event_pk=event.pk,
+            event_id=webhook_id,
+            event_type=event.type,
             attempt=attempt,
             status_code=outcome.status_code,
             succeeded=outcome.succeeded,
@@ -145,13 +153,29 @@ def _deliver_next(endpoint_id: int, now: datetime | None) -> bool:
             created_at=moment,
         )
         if outcome.succeeded:
-            endpoint.set_cursor(EventStream(message.stream), message.event_pk)
+            endpoint.set_cursor(stream, event.pk)
             endpoint.retry_event_id = ""
             endpoint.failed_attempts, endpoint.next_attempt_at = 0, None
         else:
-            _after_failure(endpoint, message, attempt, outcome.error, moment)
+            _after_failure(endpoint, event, webhook_id, attempt, outcome.error, moment)
         endpoint.save(update_fields=DELIVERY_FIELDS)
     return outcome.succeeded
+
+
+def _attempt_guarded(
+    endpoint: WebhookEndpoint, event: ProductEvent | OrderEvent
+) -> transport.Outcome:
+    """The attempt, in a savepoint: whatever it raises (a defect: in building the payload,
+    say) becomes a failed outcome, recorded and retried like any other failure, and the
+    transaction stays usable to record it."""
+    try:
+        with transaction.atomic():
+            return _attempt(endpoint, message_of(event))
+    except Exception as error:
+        logger.exception("webhook endpoint %s: attempt failed unexpectedly", endpoint.pk)
+        return transport.Outcome(
+            status_code=None, duration_ms=None, error=f"Internal error ({type(error).__name__})."
+        )
 
 
 def _attempt(endpoint: WebhookEndpoint, message: Message) -> transport.Outcome:
@@ -169,9 +193,14 @@ def _attempt(endpoint: WebhookEndpoint, message: Message) -> transport.Outcome:
 
 
 def _after_failure(
-    endpoint: WebhookEndpoint, message: Message, attempt: int, error: str, moment: datetime
+    endpoint: WebhookEndpoint,
+    event: ProductEvent | OrderEvent,
+    webhook_id: str,
+    attempt: int,
+    error: str,
+    moment: datetime,
 ) -> None:
-    endpoint.retry_event_id = message.id
+    endpoint.retry_event_id = webhook_id
     endpoint.failed_attempts = attempt
     if attempt < settings.WEBHOOK_MAX_ATTEMPTS:
         endpoint.next_attempt_at = moment + retry_delay(attempt)
@@ -179,8 +208,9 @@ def _after_failure(
     endpoint.is_active = False
     endpoint.next_attempt_at = None
     endpoint.disabled_at = moment
+    endpoint.undelivered_since = event.occurred_at  # the first event it has not received
     endpoint.disabled_reason = (
-        f"Disabled after {attempt} failed attempts to deliver {message.id} ({message.type}); "
+        f"Disabled after {attempt} failed attempts to deliver {webhook_id} ({event.type}); "
         f"the last: {error}"
     )
     reason, url, pk = endpoint.disabled_reason, endpoint.url, endpoint.pk

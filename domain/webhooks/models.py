@@ -49,6 +49,13 @@ class WebhookEndpoint(models.Model):
     disabled_reason = models.TextField(
         blank=True, help_text="Why deliveries stopped (set when the last retry failed)."
     )
+    undelivered_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="While disabled: when the first event it has not received happened (the "
+        "failed event, or the moment staff disabled it). Re-enabling checks that the event "
+        "log still holds the events since then (resuming.py).",
+    )
     created_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -2,7 +2,9 @@
 
 A new endpoint starts at the newest events of the log: it receives what happens after it
 was made, not the log's history. Re-enabling a disabled endpoint starts its retries afresh
-from the event that failed; changing its URL makes the next attempt due at once."""
+from the event that failed, or is refused when the event log no longer holds what it
+missed unless staff ask to skip that (resuming.py); changing its URL makes the next attempt
+due at once. URLs are stored in ASCII (url_ascii.py)."""
 
 from __future__ import annotations
 
@@ -17,8 +19,10 @@ from domain.common.error_codes import CommonErrorCode, field_error
 from domain.common.permissions import StaffScope, require_staff
 from domain.webhooks.addresses import TargetRefused, url_check
 from domain.webhooks.models import EventStream, WebhookEndpoint, WebhookEventType
+from domain.webhooks.resuming import reenable_refusal, skip_to_newest, undelivered_since_now
 from domain.webhooks.selectors import event_latest_id
 from domain.webhooks.signing import secret_new
+from domain.webhooks.url_ascii import url_ascii
 
 MAX_DESCRIPTION = 500
 
@@ -31,7 +35,7 @@ def _clean_url(url: str) -> str:
         url_check(url)
     except TargetRefused as refused:
         raise field_error("url", str(refused), CommonErrorCode.INVALID) from None
-    return url
+    return url_ascii(url)  # it has one: url_check used it
 
 
 def _clean_events(events: Iterable[str]) -> list[str]:
@@ -102,8 +106,11 @@ def webhook_update(
     events: Iterable[str] | None = None,
     is_active: bool | None = None,
     description: str | None = None,
+    skip_missed_events: bool = False,
 ) -> WebhookEndpoint:
-    """Change what is given (None: leave it)."""
+    """Change what is given (None: leave it). `skip_missed_events`: start from the newest
+    events, skipping whatever it has not received (logged); without it, re-enabling an
+    endpoint whose missed events the log no longer holds is refused (resuming.py)."""
     require_staff(actor, scope=StaffScope.WEBHOOKS_MANAGE, action="change webhooks")
     values = webhook_input_clean(
         url=url, events=None if events is None else list(events), description=description
@@ -117,13 +124,22 @@ def webhook_update(
             endpoint.next_attempt_at = None  # try the new address now
         for name, value in values.items():
             setattr(endpoint, name, value)
+        now = timezone.now()
+        if skip_missed_events:
+            skip_to_newest(endpoint, actor=actor, now=now)
+        elif is_active is True and not endpoint.is_active:
+            refusal = reenable_refusal(endpoint, now=now)
+            if refusal is not None:
+                raise refusal
         if is_active is True and not endpoint.is_active:
             endpoint.is_active = True
             endpoint.disabled_at, endpoint.disabled_reason = None, ""
             endpoint.failed_attempts, endpoint.next_attempt_at = 0, None
+            endpoint.undelivered_since = None
         elif is_active is False and endpoint.is_active:
             endpoint.is_active = False
-            endpoint.disabled_at, endpoint.disabled_reason = timezone.now(), "Disabled by staff."
+            endpoint.disabled_at, endpoint.disabled_reason = now, "Disabled by staff."
+            endpoint.undelivered_since = undelivered_since_now(endpoint, now=now)
         endpoint.save()
     return endpoint
 

@@ -7,13 +7,21 @@
   from the environment is used.
 - `timeout` bounds the whole attempt, connection included: a receiver that trickles its
   answer byte by byte is cut off at the deadline all the same.
-- Only the status line and at most ERROR_BODY_BYTES of an error answer's body are read.
+- Only the status line is read, never the body: what is recorded of an attempt (shown by
+  the API to holders of WEBHOOKS_MANAGE) is its status code, its duration and a short
+  error of our own ("HTTP 500", "Connection refused.", "Timed out after 10 s."), so a
+  receiver's answers (or an internal service's, where WEBHOOK_ALLOWED_HOSTS lets one be
+  reached) cannot be read through the API. The receiver's own logs have its side.
+- Any exception, even one that should not happen (a bug here or in http.client), ends as
+  a failed Outcome (logged with its traceback): the attempt is recorded and retried later,
+  and the other endpoints are not held up.
 """
 
 from __future__ import annotations
 
 import contextlib
 import http.client
+import logging
 import socket
 import ssl
 import threading
@@ -22,8 +30,9 @@ from dataclasses import dataclass
 
 from domain.webhooks.addresses import IpAddress, Target
 
-ERROR_BODY_BYTES = 512
 USER_AGENT = "shop-api-webhooks/1"
+
+logger = logging.getLogger("domain.webhooks")
 
 
 @dataclass(frozen=True)
@@ -88,23 +97,23 @@ class _Deadline:
 
 
 def _describe(error: BaseException, timeout: float) -> str:
-    if isinstance(error, TimeoutError | socket.timeout):
+    """A short message of our own: never the exception's text, which may quote what the
+    other side said (a certificate's names, for one)."""
+    if isinstance(error, TimeoutError):
         return f"Timed out after {timeout:g} s."
     if isinstance(error, ConnectionRefusedError):
         return "Connection refused."
-    if isinstance(error, ssl.SSLError | ssl.CertificateError):
-        return f"TLS error: {error}"
+    if isinstance(error, ConnectionResetError | ConnectionAbortedError | BrokenPipeError):
+        return "Connection reset."
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return "TLS certificate not valid."
+    if isinstance(error, ssl.SSLError):
+        return "TLS handshake failed."
     if isinstance(error, http.client.HTTPException):
         return f"Not an HTTP answer: {type(error).__name__}."
-    return f"Connection failed: {error}"
-
-
-def _read_detail(response: http.client.HTTPResponse) -> str:
-    """The start of an error answer's body, for the record (empty if it cannot be read)."""
-    try:
-        return response.read(ERROR_BODY_BYTES).decode("utf-8", "replace").strip()
-    except (OSError, http.client.HTTPException):
-        return ""
+    if isinstance(error, OSError):
+        return "Connection failed."
+    return f"Internal error ({type(error).__name__})."
 
 
 def post(
@@ -116,8 +125,28 @@ def post(
     timeout: float,
 ) -> Outcome:
     """POST `body` to `target` through the first of `addresses` that accepts a connection
-    (the next one is tried only when one cannot be connected to)."""
+    (the next one is tried only when one cannot be connected to). Never raises: whatever
+    goes wrong is a failed Outcome."""
     started = time.monotonic()
+    try:
+        return _post(
+            target, addresses, headers=headers, body=body, timeout=timeout, started=started
+        )
+    except Exception as error:  # a defect: recorded as a failed attempt, never raised
+        logger.exception("webhook POST to %s failed unexpectedly", target.host)
+        elapsed = round((time.monotonic() - started) * 1000)
+        return Outcome(status_code=None, duration_ms=elapsed, error=_describe(error, timeout))
+
+
+def _post(
+    target: Target,
+    addresses: list[IpAddress],
+    *,
+    headers: dict[str, str],
+    body: bytes,
+    timeout: float,
+    started: float,
+) -> Outcome:
     connection_class = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
     request_headers = {"content-type": "application/json", "user-agent": USER_AGENT, **headers}
     last_error: BaseException = TimeoutError()
@@ -136,11 +165,9 @@ def post(
                 response = connection.getresponse()
                 elapsed = round((time.monotonic() - started) * 1000)
                 status = response.status
-                if 200 <= status < 300:
-                    return Outcome(status_code=status, duration_ms=elapsed)
-                detail = _read_detail(response)
-            error = f"HTTP {status}" + (f": {detail}" if detail else "")
-            return Outcome(status_code=status, duration_ms=elapsed, error=error)
+            if 200 <= status < 300:
+                return Outcome(status_code=status, duration_ms=elapsed)
+            return Outcome(status_code=status, duration_ms=elapsed, error=f"HTTP {status}")
         except (OSError, http.client.HTTPException) as caught:
             last_error = TimeoutError() if deadline.expired else caught
             if connected or deadline.expired:

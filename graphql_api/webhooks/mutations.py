@@ -19,7 +19,8 @@ _WEBHOOK_AS_ID = {"webhook_id": "id"}
 class WebhookCreateInput:
     url: str = strawberry.field(
         description="http(s). With DEBUG off, not a loopback, private, link-local or "
-        "multicast address unless WEBHOOK_ALLOWED_HOSTS lists it."
+        "multicast address unless WEBHOOK_ALLOWED_HOSTS lists it. Stored in ASCII: an "
+        "IDNA host name, other non-ASCII characters percent-encoded (UTF-8)."
     )
     events: list[WebhookEventEnum] = strawberry.field(description="At least one.")
     description: str | None = None
@@ -32,9 +33,16 @@ class WebhookUpdateInput:
     is_active: bool | None = strawberry.field(
         default=None,
         description="True re-enables a disabled webhook: delivery starts again from the "
-        "event that failed.",
+        "event that failed. Refused (INVALID) when the event log (kept EVENT_RETENTION, 7 "
+        "days) no longer holds every event it missed, unless skipMissedEvents is true.",
     )
     description: str | None = None
+    skip_missed_events: bool | None = strawberry.field(
+        default=None,
+        description="True: delivery starts from the newest event, skipping whatever the "
+        "webhook has not received yet (logged for staff). Needed to re-enable a webhook "
+        "whose missed events are no longer in the event log.",
+    )
 
 
 @strawberry.type(name="WebhookCreatePayload")
@@ -86,6 +94,7 @@ class WebhookMutation:
             events=_event_values(input.events),
             is_active=input.is_active,
             description=input.description,
+            skip_missed_events=bool(input.skip_missed_events),
         )
         return WebhookUpdatePayload(webhook=webhook, errors=errors)
 

@@ -45,7 +45,12 @@ class WebhookDeliveryType(relay.Node):
     def event_type(self: models.WebhookDelivery, info: Info) -> WebhookEventEnum:
         return WebhookEventEnum(self.event_type)
 
-    @strawberry_django.field(only=["error"], description="Why it failed; null when it did not.")
+    @strawberry_django.field(
+        only=["error"],
+        description="Why it failed, in a short message of ours (`HTTP 500`, `Connection "
+        "refused.`, `Timed out after 10 s.`), never the receiver's answer; null when it did "
+        "not fail.",
+    )
     @pure
     def error(self: models.WebhookDelivery, info: Info) -> str | None:
         return self.error or None

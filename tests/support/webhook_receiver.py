@@ -27,6 +27,7 @@ class Receiver:
         self.statuses: deque[int] = deque()
         self.arrived = threading.Condition()
         self.hold = False
+        self.body = b"ok"  # what every answer carries
         self.released = threading.Event()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self.server.daemon_threads = True
@@ -69,9 +70,9 @@ class Receiver:
                     receiver.released.wait(WAIT)
                 try:
                     self.send_response(status)
-                    self.send_header("content-length", "2")
+                    self.send_header("content-length", str(len(receiver.body)))
                     self.end_headers()
-                    self.wfile.write(b"ok")
+                    self.wfile.write(receiver.body)
                 except OSError:
                     pass  # the sender is gone (a killed worker)
 

@@ -3,6 +3,8 @@ a secret after the message that follows its creation."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
@@ -56,7 +58,7 @@ def test_the_admin_refuses_what_the_api_refuses(staff_client, settings):
         },
     )
     assert response.status_code == 200  # the form again, with the error
-    assert b"a loopback address: webhooks may not be sent there" in response.content
+    assert b"The address of 127.0.0.1 is not allowed as a webhook target" in response.content
     assert not WebhookEndpoint.objects.exists()
 
 
@@ -101,4 +103,43 @@ def test_changing_in_the_admin_goes_through_the_service(staff_client):
         "http://127.0.0.1:9001/in",
         ["order.status_changed"],
         True,
+    )
+
+
+def test_re_enabling_in_the_admin_is_refused_once_the_log_dropped_what_it_missed(staff_client):
+    # given an endpoint disabled eight days ago (EVENT_RETENTION: 7), the log pruned since
+    eight_days_ago = timezone.now() - timedelta(days=8)
+    endpoint = make_webhook(
+        url="http://127.0.0.1:9000/in",
+        is_active=False,
+        disabled_at=eight_days_ago,
+        undelivered_since=eight_days_ago,
+    )
+    change = f"/admin/webhooks/webhookendpoint/{endpoint.pk}/change/"
+    form = {
+        "url": "http://127.0.0.1:9000/in",
+        "events": ["product.price_changed"],
+        "description": "",
+        "is_active": "on",
+        "deliveries-TOTAL_FORMS": "0",
+        "deliveries-INITIAL_FORMS": "0",
+    }
+    # when re-enabled as it is
+    response = staff_client.post(change, form)
+    # then the form comes back with the error, and nothing changed
+    assert response.status_code == 200
+    assert b"that this webhook has not received are no longer all in the event log" in (
+        response.content
+    )
+    endpoint.refresh_from_db()
+    assert endpoint.is_active is False
+    # when asked to skip what it missed
+    response = staff_client.post(change, {**form, "skip_missed_events": "on"})
+    # then
+    assert response.status_code == 302, response.content[:2000]
+    endpoint.refresh_from_db()
+    assert (endpoint.is_active, endpoint.undelivered_since, endpoint.disabled_at) == (
+        True,
+        None,
+        None,
     )

@@ -269,9 +269,9 @@ def test_a_url_resolving_to_127_0_0_1_is_refused_with_debug_off(people):
         "errors": [
             {
                 "field": "url",
-                "message": "127.0.0.1 resolves to 127.0.0.1, a loopback address: webhooks may "
-                "not be sent there (list the host or its network in WEBHOOK_ALLOWED_HOSTS to "
-                "allow it).",
+                "message": "The address of 127.0.0.1 is not allowed as a webhook target (with "
+                "DEBUG off, only public addresses are, and the hosts and networks listed in "
+                "WEBHOOK_ALLOWED_HOSTS).",
                 "code": "INVALID",
             }
         ],
