@@ -41,6 +41,12 @@ class ProductEvent(OutboxEvent):
     previous_category_id = models.BigIntegerField(
         null=True, blank=True, help_text="Set when this change moved the product out of it."
     )
+    categories = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The categories whose subtrees held the product just before or just after "
+        'the change (its category and that one\'s ancestors), keyed by id: {"7": true}.',
+    )
     is_public = models.BooleanField(
         help_text="Whether non-staff may receive it: the product is published after the "
         "change, or (unpublished, deleted) was published before it."

@@ -21,6 +21,15 @@ from realtime import bus
 logger = logging.getLogger("domain.events")
 
 
+def product_event_category_ids(event: ProductEvent) -> list[int]:
+    """Every category whose subtree held the product just before or after the change
+    (domain/events/category_membership.py); an event recorded before those were kept
+    names its own category and the one it left only."""
+    ids = {int(key) for key in event.categories or {}}
+    ids.update(pk for pk in (event.category_id, event.previous_category_id) if pk is not None)
+    return sorted(ids)
+
+
 def product_event_message(event: ProductEvent) -> dict[str, Any]:
     return {
         "stream": bus.Stream.PRODUCT,
@@ -29,6 +38,7 @@ def product_event_message(event: ProductEvent) -> dict[str, Any]:
         "product_id": event.product_id,
         "category_id": event.category_id,
         "previous_category_id": event.previous_category_id,
+        "categories": product_event_category_ids(event),
         "public": event.is_public,
         "changed_fields": event.changed_fields,
         "occurred_at": event.occurred_at.isoformat(),
@@ -67,16 +77,12 @@ def event_messages_since(
 def _groups_and_message(event: ProductEvent | OrderEvent) -> tuple[list[str], dict[str, Any]]:
     if isinstance(event, ProductEvent):
         groups = [bus.ALL_PRODUCTS_GROUP, bus.product_group(event.product_id)]
-        for category_id in (event.category_id, event.previous_category_id):
-            if category_id is not None:
-                groups.append(bus.category_group(category_id))
+        groups.extend(bus.category_group(pk) for pk in product_event_category_ids(event))
         return groups, product_event_message(event)
     return [bus.user_orders_group(event.owner_id)], order_event_message(event)
 
 
-def event_publish(event: ProductEvent | OrderEvent) -> bool:
-    """Publish one event and mark it published; False (and the row left in the backlog)
-    when the layer cannot be reached."""
+def _sent(event: ProductEvent | OrderEvent) -> bool:
     groups, message = _groups_and_message(event)
     try:
         bus.publish(groups, message)
@@ -85,13 +91,41 @@ def event_publish(event: ProductEvent | OrderEvent) -> bool:
             "event %s %s not published; left for the relay", event.type, event.pk, exc_info=True
         )
         return False
+    return True
+
+
+def event_publish(event: ProductEvent | OrderEvent) -> bool:
+    """Publish one event and mark it published; False (and the row left in the backlog)
+    when the layer cannot be reached."""
+    if not _sent(event):
+        return False
     type(event).objects.filter(pk=event.pk).update(published_at=timezone.now())
     return True
+
+
+def events_publish(events: list[ProductEvent]) -> int:
+    """Publish `events` in order, stopping at the first that cannot be (it and the rest
+    stay in the backlog, for the relay), and mark those sent in one statement. Returns
+    how many were."""
+    sent = []
+    for event in events:
+        if not _sent(event):
+            break
+        sent.append(event.pk)
+    if sent:
+        ProductEvent.objects.filter(pk__in=sent).update(published_at=timezone.now())
+    return len(sent)
 
 
 def publish_on_commit(event: ProductEvent | OrderEvent) -> None:
     """Publish after the surrounding transaction commits (never if it rolls back)."""
     transaction.on_commit(lambda: event_publish(event), robust=True)
+
+
+def publish_all_on_commit(events: list[ProductEvent]) -> None:
+    """`publish_on_commit` for many events of one transaction (see `events_publish`)."""
+    if events:
+        transaction.on_commit(lambda: events_publish(events), robust=True)
 
 
 def event_backlog_relay(*, limit: int = 1000) -> int:

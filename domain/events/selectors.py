@@ -41,6 +41,33 @@ def product_event_restrict_to_visible(
     return events if is_staff(viewer, StaffScope.CATALOG_READ) else events.filter(is_public=True)
 
 
+# Which category filters a product event matches: a filter on a category takes the
+# products of its whole subtree (its subcategories, all levels down), and an event names
+# every category whose subtree held the product before or after the change (`categories`,
+# domain/events/category_membership.py). In Python for live messages and in SQL for
+# replays, side by side (tests/domain/events/test_event_categories.py checks that they
+# agree). Events recorded before `categories` was kept match their own category and the
+# one they left.
+
+
+def product_event_in_categories(*, message: dict[str, Any], category_ids: Collection[int]) -> bool:
+    """Whether the event of this live message concerns one of `category_ids`' subtrees."""
+    held = {message.get("category_id"), message.get("previous_category_id")}
+    held.update(message.get("categories") or ())
+    return not held.isdisjoint(category_ids)
+
+
+def product_event_restrict_to_categories(
+    events: QuerySet[ProductEvent], *, category_ids: Collection[int]
+) -> QuerySet[ProductEvent]:
+    """`product_event_in_categories` as a filter of event rows."""
+    return events.filter(
+        Q(categories__has_any_keys=[str(pk) for pk in category_ids])
+        | Q(category_id__in=category_ids)
+        | Q(previous_category_id__in=category_ids)
+    )
+
+
 def product_events_after(
     *,
     after_id: int,
@@ -55,9 +82,7 @@ def product_events_after(
     if product_ids:
         events = events.filter(product_id__in=product_ids)
     if category_ids:
-        events = events.filter(
-            Q(category_id__in=category_ids) | Q(previous_category_id__in=category_ids)
-        )
+        events = product_event_restrict_to_categories(events, category_ids=category_ids)
     if types:
         events = events.filter(type__in=types)
     events = product_event_restrict_to_visible(events, viewer=viewer)

@@ -16,8 +16,9 @@ from typing import Any
 from django.db import connection
 
 from domain.common.read_version import catalog_change_record
+from domain.events.category_membership import category_change_events_insert, product_event_insert
 from domain.events.models import OrderEvent, OrderEventType, ProductEvent, ProductEventType
-from domain.events.publishing import publish_on_commit
+from domain.events.publishing import publish_all_on_commit, publish_on_commit
 
 EVENT_ORDER_LOCK = 0x5EE_0001  # an arbitrary, project-wide advisory lock key
 
@@ -44,15 +45,17 @@ def product_event_record(
     see the product before or after."""
     public_now = product.is_public
     _take_event_order_lock()
-    event = ProductEvent.objects.create(
-        type=type,
-        product_id=product.pk,
-        category_id=product.category_id,
-        previous_category_id=(
-            previous_category_id if previous_category_id != product.category_id else None
-        ),
-        is_public=public_now or bool(was_public),
-        changed_fields=sorted(changed_fields),
+    event = product_event_insert(
+        ProductEvent(
+            type=type,
+            product_id=product.pk,
+            category_id=product.category_id,
+            previous_category_id=(
+                previous_category_id if previous_category_id != product.category_id else None
+            ),
+            is_public=public_now or bool(was_public),
+            changed_fields=sorted(changed_fields),
+        )
     )
     # First: a client re-reading on the event must not get the old answer.
     catalog_change_record(
@@ -60,6 +63,30 @@ def product_event_record(
     )
     publish_on_commit(event)
     return event
+
+
+def category_change_events_record(
+    *, category_id: int, renamed: bool, moved: bool, former_parent_id: int | None = None
+) -> list[ProductEvent]:
+    """The product events of a category change, in one statement (see
+    domain/events/category_membership.py): UPDATED with `changed_fields` ["category"] for
+    every live product whose shown category changed (`renamed`: a new name or slug; those
+    directly in it) or whose subtrees changed (`moved`, from under `former_parent_id`, None
+    for a root: those in it and in its subcategories). Neither: nothing.
+
+    The catalog's read version is the caller's (a category is public: its write moves it,
+    before these events are published)."""
+    if not (renamed or moved):
+        return []
+    _take_event_order_lock()
+    events = category_change_events_insert(
+        category_id=category_id,
+        subtree=moved,
+        former_parent_id=former_parent_id if moved else None,
+        changed_fields=["category"],
+    )
+    publish_all_on_commit(events)
+    return events
 
 
 def order_event_record(

@@ -14,6 +14,7 @@ from domain.common.permissions import StaffScope, is_staff
 from domain.events.models import ProductEventType as DomainProductEventType
 from domain.events.publishing import product_event_message
 from domain.events.selectors import (
+    product_event_in_categories,
     product_event_latest_id,
     product_event_visible_to,
     product_events_after,
@@ -66,7 +67,9 @@ class CatalogSubscription:
     @strawberry.subscription(
         description="Product changes, oldest first. With `after`, first every event you "
         "missed since that cursor, then live ones. Unpublished products' events reach "
-        "staff only."
+        "staff only. `categoryIds` includes each category's subcategories, all levels "
+        "down, and a product's move out of one (its own or its category's) is sent there "
+        "too."
     )
     async def product_events(
         self,
@@ -95,8 +98,7 @@ class CatalogSubscription:
                 and (not products or message["product_id"] in products)
                 and (
                     not categories
-                    or message["category_id"] in categories
-                    or message.get("previous_category_id") in categories
+                    or product_event_in_categories(message=message, category_ids=categories)
                 )
                 and (not wanted or message["type"] in wanted)
             )

@@ -18,11 +18,19 @@ The rules:
 - Search: a product's search document holds its own category's name (migration 0003), not
   its ancestors'. A rename refreshes the documents of the category's products (a database
   trigger, in the same transaction); a move changes no document, so none is rewritten.
-- Events: none. The event streams (subscriptions, webhooks) are about products and
-  orders, and a category change changes no product's fields, category id included:
-  subscribers filter on a product's own category, which a move leaves as it is. Clients
-  that show the tree read it again. What does move is the catalog's read version, on every
-  change (categories are public), so cached anonymous answers show the change at once.
+- Events: a category change is a change of what its products show or of where they
+  belong, so it reaches the product streams (subscriptions, webhooks) as product
+  events, recorded in the same transaction in one statement whatever the number of
+  products (domain/events/category_membership.py): UPDATED with `changed_fields`
+  ["category"] for every live product directly in a renamed or re-slugged category
+  (`category { name slug }` changed), and for every live product in a moved category or
+  its subcategories (the subtrees it belongs to changed: `categorySlug` and a
+  subscription's `categoryIds` take subcategories in). Each goes to the groups of the
+  categories whose subtrees held the product after the change and, for a move, before
+  it, so subscribers of the former parent learn that it left. Staff only for
+  unpublished products. A new position, a create and a delete (of an empty category)
+  change no product: no events. What moves on every change is the catalog's read
+  version (categories are public), so cached anonymous answers show the change at once.
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ from domain.catalog.validation import Errors, clean_name, clean_slug
 from domain.common.error_codes import CommonErrorCode, field_error
 from domain.common.permissions import StaffScope, require_staff
 from domain.common.read_version import catalog_write
+from domain.events.services import category_change_events_record
 
 NAME_MAX = Category._meta.get_field("name").max_length
 SLUG_MAX = Category._meta.get_field("slug").max_length
@@ -162,11 +171,18 @@ def category_update(
                 raise field_error("category_id", "No such category.", CommonErrorCode.NOT_FOUND)
             cleaned = _cleaned_changes(category, name, slug, parent_id, position)
             changed = [f for f, value in cleaned.items() if getattr(category, f) != value]
+            former_parent_id = category.parent_id
             for field in changed:
                 setattr(category, field, cleaned[field])
             if changed:
                 category.save(update_fields=[*changed, "updated_at"])
-                write.changed(was_public=True, is_public=True)
+                write.changed(was_public=True, is_public=True)  # before the events' publication
+                category_change_events_record(
+                    category_id=category.pk,
+                    renamed="name" in changed or "slug" in changed,
+                    moved="parent_id" in changed,
+                    former_parent_id=former_parent_id,
+                )
             else:
                 write.unchanged()
     except IntegrityError as error:
