@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.webhooks.addresses import AllowList
-from project.env import env_float, env_int, env_list
+from project.env import env_bool, env_float, env_int, env_list
 
 
 def webhook_settings() -> dict[str, Any]:
@@ -34,4 +34,7 @@ def webhook_settings() -> dict[str, Any]:
         "WEBHOOK_RETRY_BASE_DELAY": env_float("WEBHOOK_RETRY_BASE_DELAY", 80.0),
         # Seconds the record of each attempt is kept.
         "WEBHOOK_DELIVERY_RETENTION": env_int("WEBHOOK_DELIVERY_RETENTION", 30 * 24 * 3600),
+        # Send a delivery run as soon as events are published (domain/webhooks/kick.py),
+        # not only every WEBHOOK_DELIVERY_INTERVAL seconds from beat.
+        "WEBHOOK_KICK_ON_PUBLISH": env_bool("WEBHOOK_KICK_ON_PUBLISH", True),
     }

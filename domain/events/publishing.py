@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from domain.events.models import OrderEvent, ProductEvent
+from domain.events.signals import events_published
 from realtime import bus
 
 logger = logging.getLogger("domain.events")
@@ -100,6 +101,7 @@ def event_publish(event: ProductEvent | OrderEvent) -> bool:
     if not _sent(event):
         return False
     type(event).objects.filter(pk=event.pk).update(published_at=timezone.now())
+    events_published.send(sender=type(event))
     return True
 
 
@@ -114,6 +116,7 @@ def events_publish(events: list[ProductEvent]) -> int:
         sent.append(event.pk)
     if sent:
         ProductEvent.objects.filter(pk__in=sent).update(published_at=timezone.now())
+        events_published.send(sender=ProductEvent)
     return len(sent)
 
 
