@@ -77,7 +77,10 @@ class Order(TimeStampedModel):
         ]
         indexes: ClassVar = [
             models.Index(fields=["customer", "-created_at", "-id"], name="order_customer_newest"),
-            models.Index(fields=["status"], name="order_status"),
+            # Staff's list (`orders`, newest first, optionally by status) walks these
+            # instead of sorting every order; the second also finds PENDING orders.
+            models.Index(fields=["-created_at", "-id"], name="order_newest"),
+            models.Index(fields=["status", "-created_at", "-id"], name="order_status_newest"),
         ]
 
     def __str__(self) -> str:
