@@ -1,4 +1,5 @@
-"""Admin for orders: read-only records; cancelling goes through the order service."""
+"""Admin for orders: read-only records; cancelling and shipping go through the order
+services."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from domain.orders.fulfilment import order_fulfill
 from domain.orders.models import Order, OrderLine
 from domain.orders.services import order_cancel
 
@@ -45,7 +47,7 @@ class OrderAdmin(admin.ModelAdmin):
     )
     inlines = (OrderLineInline,)
     date_hierarchy = "created_at"
-    actions = ("cancel_orders",)
+    actions = ("fulfil_orders", "cancel_orders")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -63,3 +65,14 @@ class OrderAdmin(admin.ModelAdmin):
             except ValidationError as error:
                 messages.warning(request, f"{order.number}: {'; '.join(error.messages)}")
         messages.info(request, f"{cancelled} order(s) cancelled.")
+
+    @admin.action(description="Mark the selected confirmed orders as shipped")
+    def fulfil_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        shipped = 0
+        for order in queryset:
+            try:
+                order_fulfill(actor=request.user, order_id=order.pk)
+                shipped += 1
+            except ValidationError as error:
+                messages.warning(request, f"{order.number}: {'; '.join(error.messages)}")
+        messages.info(request, f"{shipped} order(s) shipped.")
