@@ -70,14 +70,22 @@ def _json_safe(event: dict[str, Any]) -> dict[str, Any]:
 
 async def _send_to_groups(groups: Iterable[str], message: dict[str, Any]) -> None:
     """`message` to each group, naming the group: a process receives one copy per group
-    on one channel and routes it to that group's listeners (realtime/memberships.py)."""
+    on one channel and routes it to that group's listeners (realtime/memberships.py).
+
+    The groups are sent to at once, not one after the other (an event goes to its
+    product's group, each of its categories' and the catalog's: each send is several
+    Redis round trips); the call returns once every send has, so the next event's sends
+    still follow this one's. Raises the first failure, once every send has ended."""
     layer = get_channel_layer()
-    for group in groups:
+
+    async def send(group: str) -> None:
         addressed = {**message, "group": group}
-        await retrying(
-            lambda group=group, addressed=addressed: layer.group_send(group, addressed),
-            PUBLISH_RETRY_DELAYS,
-        )
+        await retrying(lambda: layer.group_send(group, addressed), PUBLISH_RETRY_DELAYS)
+
+    results = await asyncio.gather(*(send(group) for group in groups), return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
 
 
 async def apublish(groups: Iterable[str], event: dict[str, Any]) -> None:

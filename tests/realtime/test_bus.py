@@ -115,3 +115,27 @@ async def test_notifications_fold_into_one():
         await bus.anotify([group])
         assert await told.wait(timeout=5) is True
         assert await told.wait(timeout=0) is False
+
+
+async def test_an_event_goes_to_every_group_and_a_failed_send_fails_the_publish(monkeypatch):
+    # given listeners of three groups, and a layer whose send to the second always fails
+    from channels.layers import get_channel_layer
+
+    first, failing, third = _group(), _group(), _group()
+    layer = get_channel_layer()
+    real_send = layer.group_send
+
+    async def group_send(group: str, message: dict) -> None:
+        if group == failing:
+            raise ConnectionError("Redis went away")
+        await real_send(group, message)
+
+    monkeypatch.setattr(layer, "group_send", group_send)
+    async with bus.listen([first]) as of_first, bus.listen([third]) as of_third:
+        # when an event is published to the three (sent to them at once)
+        with pytest.raises(ConnectionError):
+            await bus.apublish([first, failing, third], _event(3))
+        # then the publish failed (the event stays in the backlog for the relay), and the
+        # groups whose send went through have it
+        assert (await asyncio.wait_for(of_first.next(), 5))[0]["id"] == 3
+        assert (await asyncio.wait_for(of_third.next(), 5))[0]["id"] == 3
