@@ -9,12 +9,13 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from domain.accounts.api_keys import MAX_NAME, api_key_create, api_key_revoke
 from domain.accounts.models import ApiKey
+from domain.common.admin_actions import run_on_each
 from domain.common.permissions import StaffScope
 
 SCOPE_CHOICES = [(scope.value, scope.value) for scope in StaffScope]
@@ -98,11 +99,10 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke the selected API keys")
     def revoke_keys(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
-        revoked = 0
-        for key in queryset:
-            try:
-                api_key_revoke(actor=request.user, key_id=key.pk)
-                revoked += 1
-            except ValidationError as error:
-                messages.warning(request, f"{key.prefix}: {'; '.join(error.messages)}")
-        messages.info(request, f"{revoked} API key(s) revoked.")
+        run_on_each(
+            request,
+            queryset,
+            lambda actor, key: api_key_revoke(actor=actor, key_id=key.pk),
+            label=lambda key: key.prefix,
+            done="{} API key(s) revoked.",
+        )

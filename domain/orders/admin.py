@@ -3,11 +3,11 @@ services."""
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from domain.common.admin_actions import run_on_each
 from domain.orders.fulfilment import order_fulfill
 from domain.orders.models import Order, OrderLine
 from domain.orders.services import order_cancel
@@ -57,22 +57,20 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.action(description="Cancel the selected orders (stock returns)")
     def cancel_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
-        cancelled = 0
-        for order in queryset:
-            try:
-                order_cancel(actor=request.user, order_id=order.pk)
-                cancelled += 1
-            except ValidationError as error:
-                messages.warning(request, f"{order.number}: {'; '.join(error.messages)}")
-        messages.info(request, f"{cancelled} order(s) cancelled.")
+        run_on_each(
+            request,
+            queryset,
+            lambda actor, order: order_cancel(actor=actor, order_id=order.pk),
+            label=lambda order: order.number,
+            done="{} order(s) cancelled.",
+        )
 
     @admin.action(description="Mark the selected confirmed orders as shipped")
     def fulfil_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
-        shipped = 0
-        for order in queryset:
-            try:
-                order_fulfill(actor=request.user, order_id=order.pk)
-                shipped += 1
-            except ValidationError as error:
-                messages.warning(request, f"{order.number}: {'; '.join(error.messages)}")
-        messages.info(request, f"{shipped} order(s) shipped.")
+        run_on_each(
+            request,
+            queryset,
+            lambda actor, order: order_fulfill(actor=actor, order_id=order.pk),
+            label=lambda order: order.number,
+            done="{} order(s) shipped.",
+        )
